@@ -1,0 +1,117 @@
+"""The one exception hierarchy of ci-plugin.
+
+Every error the product raises derives from :class:`CIPluginError`. Its ``str()`` is a single
+line fit for a person (the CLI prints it as is) and never contains a secret; ``exit_code`` is
+what the CLI exits with. Host errors carry the HTTP status and the host's own message.
+"""
+
+from __future__ import annotations
+
+
+class CIPluginError(Exception):
+    """Root of every ci-plugin error."""
+
+    exit_code = 1
+
+
+class UsageError(CIPluginError):
+    """The user's input is malformed (a ticket id that is not a number, a bad option value)."""
+
+    exit_code = 2
+
+
+class ConfigError(CIPluginError):
+    """The configuration file is missing, unreadable or invalid."""
+
+    exit_code = 2
+
+
+class SchemaValidationError(CIPluginError):
+    """A document failed its JSON Schema; ``path`` is the JSON path of the offending value."""
+
+    exit_code = 2
+
+    def __init__(self, what: str, path: str, message: str):
+        self.what, self.path, self.message = what, path, message
+        super().__init__(f"{what}: {path}: {message}")
+
+
+class PluginError(CIPluginError):
+    """A plugin could not be loaded, or a plugin whose failure must stop the operation failed."""
+
+
+class VetoError(CIPluginError):
+    """A hook refused an operation (a before-convert veto or a transition guard)."""
+
+    exit_code = 5
+
+    def __init__(self, plugin: str, reason: str, operation: str = "operation"):
+        self.plugin, self.reason, self.operation = plugin, reason, operation
+        super().__init__(f"{operation} refused by {plugin}: {reason}")
+
+
+class NotProvisionedError(CIPluginError):
+    """The host lacks something ci-plugin needs (queue, field, lifecycle); run ``setup``."""
+
+    exit_code = 6
+
+    def __init__(self, missing: list[str]):
+        self.missing = list(missing)
+        super().__init__("host is not provisioned: " + "; ".join(self.missing))
+
+
+class HostError(CIPluginError):
+    """The host answered with an error, or could not be reached.
+
+    ``status`` is the HTTP status (None when there was no answer), ``host_message`` the
+    host's own words.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, status: int | None = None, host_message: str = ""):
+        self.status, self.host_message = status, host_message
+        super().__init__(message)
+
+
+class HostUnavailable(HostError):
+    """No answer: connection refused or reset, DNS failure, timeout."""
+
+    exit_code = 3
+
+
+class AuthenticationError(HostError):
+    """The host rejected the credentials (HTTP 401)."""
+
+    exit_code = 3
+
+
+class PermissionDenied(HostError):
+    """The credentials are valid but lack a right (HTTP 403)."""
+
+    exit_code = 3
+
+
+class NotFound(HostError):
+    """The record does not exist, or is not where ci-plugin expects it (wrong queue/tracker)."""
+
+    exit_code = 4
+
+
+class HostRefused(HostError):
+    """The host refused a change: a validation error (HTTP 400/409/422), or RT's refusal
+    inside an HTTP 200 answer. ``messages`` lists what the host said."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, *, status: int | None = None, messages: list[str] | None = None):
+        self.messages = list(messages or [])
+        super().__init__(message, status=status, host_message="; ".join(self.messages))
+
+
+class RateLimited(HostError):
+    """HTTP 429 after every retry allowed."""
+
+
+class ServerError(HostError):
+    """HTTP 5xx after every retry allowed."""

@@ -1,0 +1,220 @@
+"""One HTTP session per host: timeouts, retries, error mapping and request counting in one place.
+
+Adapters never call ``requests`` directly; they call :meth:`HostSession.request`, which
+
+* puts a ``(connect, read)`` timeout on every call;
+* retries with exponential backoff only where it is safe: idempotent methods on connection
+  errors and 502/503/504, and any method on 429 or 503 that carries ``Retry-After`` (the host
+  did not process the request), honouring ``Retry-After`` up to a cap;
+* maps failures to :mod:`ci_plugin.errors` with the host's own message;
+* keeps the secret out of every message it produces (it lives only in the session headers);
+* counts requests per method, so benchmarks and tests can assert the number of calls.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from ci_plugin import __version__
+from ci_plugin.errors import (
+    AuthenticationError,
+    HostError,
+    HostRefused,
+    HostUnavailable,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+)
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRYABLE_STATUS = frozenset({502, 503, 504})
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Parse a ``Retry-After`` header (seconds or an HTTP date) into seconds, or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def host_message(response: requests.Response) -> str:
+    """Extract the host's own error words from a response: JSON ``message``/``errors``/
+    ``error``, else the first line of the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("message", "errors", "error", "errorMessages"):
+            value = body.get(key)
+            if isinstance(value, list) and value:
+                return "; ".join(str(v) for v in value)
+            if isinstance(value, dict) and value.get("message"):
+                return str(value["message"])
+            if value:
+                return str(value)
+    text = (response.text or "").strip()
+    if text.startswith("<"):
+        return ""
+    return text.splitlines()[0][:200] if text else ""
+
+
+class HostSession:
+    """A ``requests.Session`` bound to one host's base URL, with the policy described above."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        secret: str | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_retry_after: float = 60.0,
+        verify: bool = True,
+        host_name: str = "host",
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.host_name = host_name
+        self.timeout = (connect_timeout, read_timeout)
+        self.retries = retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self._secret = secret
+        self._sleep = sleep
+        self.counts: Counter[str] = Counter()
+        self.session = requests.Session()
+        self.session.verify = verify
+        self.session.headers.update(
+            {"Accept": "application/json", "User-Agent": f"ci-plugin/{__version__}"}
+        )
+        if headers:
+            self.session.headers.update(headers)
+
+    @property
+    def request_count(self) -> int:
+        """How many HTTP requests went out (retries included)."""
+        return sum(self.counts.values())
+
+    def redact(self, text: str) -> str:
+        """Return ``text`` with the secret replaced, should a host ever echo it back."""
+        if self._secret and self._secret in text:
+            text = text.replace(self._secret, "***")
+        return text
+
+    def url(self, path: str) -> str:
+        """Absolute URL for ``path`` (which may already be absolute)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        ok: tuple[int, ...] = (200, 201, 204),
+    ) -> requests.Response:
+        """Send one logical request (with retries) and return the response.
+
+        Raises a :class:`~ci_plugin.errors.HostError` subclass for any status not in ``ok``.
+        """
+        method = method.upper()
+        url = self.url(path)
+        attempt = 0
+        while True:
+            attempt += 1
+            self.counts[method] += 1
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=json, timeout=self.timeout
+                )
+            except requests.exceptions.RequestException as exc:
+                if method in IDEMPOTENT and attempt <= self.retries:
+                    self._pause(attempt, None)
+                    continue
+                raise HostUnavailable(
+                    f"{self.host_name} at {self.base_url} is unreachable: {self._describe(exc)}"
+                ) from None
+            if response.status_code in ok:
+                return response
+            wait = self._retry_wait(method, response, attempt)
+            if wait is not None:
+                log.info("%s %s answered %s; retrying in %.1fs", method, path, response.status_code, wait)
+                self._sleep(wait)
+                continue
+            raise self._error(method, path, response)
+
+    def _retry_wait(self, method: str, response: requests.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying, or None when the answer is final."""
+        if attempt > self.retries:
+            return None
+        status = response.status_code
+        retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+        if status == 429 or (status == 503 and retry_after is not None):
+            if retry_after is not None and retry_after > self.max_retry_after:
+                return None
+            return retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1)
+        if status in RETRYABLE_STATUS and method in IDEMPOTENT:
+            return self.backoff * 2 ** (attempt - 1)
+        return None
+
+    def _pause(self, attempt: int, retry_after: float | None) -> None:
+        self._sleep(retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1))
+
+    @staticmethod
+    def _describe(exc: Exception) -> str:
+        if isinstance(exc, requests.exceptions.Timeout):
+            return "timed out"
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return "connection failed"
+        return exc.__class__.__name__
+
+    def _error(self, method: str, path: str, response: requests.Response) -> HostError:
+        status = response.status_code
+        words = self.redact(host_message(response))
+        where = f"{method} {path.split('?')[0]}"
+        detail = f": {words}" if words else ""
+        if status == 401:
+            return AuthenticationError(
+                f"{self.host_name} rejected the credentials (HTTP 401){detail}", status=status, host_message=words
+            )
+        if status == 403:
+            return PermissionDenied(
+                f"{self.host_name} denied {where} (HTTP 403){detail}", status=status, host_message=words
+            )
+        if status == 404:
+            return NotFound(f"{self.host_name}: not found: {where}{detail}", status=status, host_message=words)
+        if status in (400, 409, 422):
+            return HostRefused(
+                f"{self.host_name} refused {where} (HTTP {status}){detail}",
+                status=status,
+                messages=[words] if words else [],
+            )
+        if status == 429:
+            return RateLimited(f"{self.host_name} is rate limiting (HTTP 429){detail}", status=status, host_message=words)
+        if status >= 500:
+            return ServerError(f"{self.host_name} failed on {where} (HTTP {status}){detail}", status=status, host_message=words)
+        return HostError(f"{self.host_name}: unexpected HTTP {status} on {where}{detail}", status=status, host_message=words)
