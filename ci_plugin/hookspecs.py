@@ -1,0 +1,151 @@
+"""The hooks of ci-plugin: what a plugin may implement.
+
+Every hook name starts with ``ci_``. A plugin is a module or object with functions decorated by
+:data:`hookimpl` (import it from ``ci_plugin.hookspecs`` or ``ci_plugin``'s plugin API), made
+known through the ``ci_plugin`` entry-point group, or shipped in ``hooks/`` for admins to enable.
+
+Three kinds of hook, with one failure policy each (enforced by :mod:`ci_plugin.plugins`):
+
+* **registries** (``ci_register_*``) run when the plugin manager starts; an exception there is a
+  broken plugin and stops the command.
+* **guards** (``ci_before_convert``, ``ci_guard_transition``) may refuse an operation by
+  returning a reason string; every implementation is asked, the first refusal stops the
+  operation and names the plugin. A guard that raises also stops the operation: guards fail
+  closed.
+* **notifiers** (``ci_after_*``) are told what happened; their return value is ignored and an
+  exception is logged with the plugin's name and otherwise isolated: the operation has already
+  happened on the host and stays done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ci_plugin.convert import ConversionDraft
+    from ci_plugin.hosts.base import HostAdapter
+    from ci_plugin.model import Improvement, Ticket
+    from ci_plugin.register import ImprovementRegister
+    from ci_plugin.scoring.base import ScoringModel
+
+PROJECT_NAME = "ci_plugin"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# --- registries -------------------------------------------------------------------------------
+
+
+@hookspec
+def ci_register_hosts(add_host: Callable[[str, type[HostAdapter]], None]) -> None:
+    """Register host adapters.
+
+    Fires once when the plugin manager starts. Call ``add_host(name, adapter_class)`` for each
+    adapter; ``name`` is what ``[host] type`` selects. ``adapter_class`` subclasses
+    :class:`ci_plugin.hosts.base.HostAdapter` and is built as ``adapter_class(config)``.
+    Registering a name twice is an error. Return value: ignored.
+    """
+
+
+@hookspec
+def ci_register_scoring_models(add_model: Callable[[ScoringModel], None]) -> None:
+    """Register scoring models for ``assess`` and ``prioritize``.
+
+    Fires once when the plugin manager starts. Call ``add_model(model)`` with an object that
+    follows :class:`ci_plugin.scoring.base.ScoringModel` (a ``name``, an input JSON Schema and
+    a ``score(inputs, settings)`` method). A name registered twice is an error. Return value:
+    ignored.
+    """
+
+
+# --- guards -----------------------------------------------------------------------------------
+
+
+@hookspec
+def ci_before_convert(
+    draft: ConversionDraft, sources: list[Ticket], register: ImprovementRegister
+) -> str | None:
+    """Inspect, enrich or refuse a conversion before anything is written to the host.
+
+    Fires in ``convert`` and ``sync`` once per new improvement, after the source tickets were
+    read and before the improvement is created (not when the source was converted already).
+    ``draft`` holds ``title``, ``description`` and ``values`` (register fields such as
+    ``category``, ``source``); a plugin may change them. ``sources`` are the host tickets being
+    converted. Return a non-empty string to refuse the conversion with that reason, or None.
+    Guard policy: every implementation is called; the first refusal stops the conversion and
+    names the plugin; an exception stops it too.
+    """
+
+
+@hookspec
+def ci_guard_transition(
+    improvement: Improvement, from_state: str, to_state: str, register: ImprovementRegister
+) -> str | None:
+    """Allow or refuse a workflow transition of an improvement.
+
+    Fires in ``transition`` after the improvement was re-read from the host and before the
+    host status is changed. ``from_state``/``to_state`` are workflow state names (``new``,
+    ``assessing``, ``approved``...), not host status names. Return a non-empty string to
+    refuse with that reason, or None to allow. Guard policy (see module docstring).
+    """
+
+
+# --- notifiers --------------------------------------------------------------------------------
+
+
+@hookspec
+def ci_after_convert(
+    improvement: Improvement, sources: list[Ticket], created: bool, register: ImprovementRegister
+) -> None:
+    """Be told that source tickets were converted.
+
+    Fires after ``convert``/``sync`` finished on the host. ``created`` is False when the
+    sources had been converted before and the existing improvement is returned. Notifier policy:
+    a failure is logged and does not undo or fail the conversion.
+    """
+
+
+@hookspec
+def ci_after_link(
+    improvement: Improvement, kind: str, target: Ticket, register: ImprovementRegister
+) -> None:
+    """Be told that an improvement was linked to a record.
+
+    Fires once per new link after ``link`` (or ``convert --problem/--project``) wrote it;
+    ``kind`` is ``problem``, ``project`` or ``follow_up``; ``target`` is the linked host record.
+    Notifier policy.
+    """
+
+
+@hookspec
+def ci_after_transition(
+    improvement: Improvement, from_state: str, to_state: str, register: ImprovementRegister
+) -> None:
+    """Be told that an improvement changed state.
+
+    Fires after the host confirmed the new status (``improvement`` is the re-read record).
+    Notifier policy. The built-in ``followup_on_missed`` hook uses it to open a follow-up
+    improvement when one is closed with a missed target.
+    """
+
+
+@hookspec
+def ci_after_assess(improvement: Improvement, assessment: dict[str, Any], register: ImprovementRegister) -> None:
+    """Be told that an improvement was assessed.
+
+    Fires after ``assess`` stored the assessment (a document of ``schemas/assessment``) on the
+    host. Notifier policy.
+    """
+
+
+@hookspec
+def ci_after_measure(improvement: Improvement, measurement: dict[str, Any], register: ImprovementRegister) -> None:
+    """Be told that a KPI of an improvement was recorded.
+
+    Fires after ``measure`` stored the measurement (a document of ``schemas/measurement``).
+    Notifier policy.
+    """

@@ -1,0 +1,158 @@
+"""The host adapter contract: what ci-plugin needs from a service desk, and nothing more.
+
+An adapter turns these calls into the host's REST API and hides every host quirk (RT's refusals
+inside HTTP 200, Redmine's 204 without a body, page caps, values as strings). The core never
+builds a URL. ``tests/contract`` runs one behaviour suite against every adapter.
+
+Writing an adapter for another host (Jira, ServiceNow, GLPI, Zammad): subclass
+:class:`HostAdapter`, implement the abstract methods, and register the class from your package
+with the ``ci_register_hosts`` hook (``add_host("myhost", MyAdapter)``). ``docs/adapters.md``
+walks through a complete example.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ci_plugin.http import HostSession
+from ci_plugin.model import Ticket
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ci_plugin.config import Config
+
+
+@dataclass
+class Finding:
+    """One thing ``doctor`` checked: ``ok`` or not, with a one-line detail."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Change:
+    """One thing ``setup`` did (``created``/``updated``) or found in place (``unchanged``)."""
+
+    action: str
+    what: str
+
+
+@dataclass
+class ManualStep:
+    """Something the host's API cannot do: a title, why, the exact text to install, where to
+    put it, and the name prefixes of the ``doctor`` findings it fixes."""
+
+    title: str
+    why: str
+    content: str
+    filename: str
+    fixes: tuple[str, ...] = ()
+
+
+class HostAdapter(abc.ABC):
+    """A service desk seen through its REST API.
+
+    Ids are strings. Field values are register field keys (see :mod:`ci_plugin.fields`) with
+    raw string values; the adapter maps keys to host custom-field names with the configuration.
+    Statuses are host status names; the core maps workflow states to them.
+    """
+
+    #: Name used in ``[host] type`` (set by subclasses).
+    name: str = ""
+    #: Human name used in messages.
+    label: str = "host"
+
+    def __init__(self, config: Config, session: HostSession | None = None):
+        self.config = config
+        self.session = session or self.open_session(config)
+
+    # --- connection ---------------------------------------------------------------------------
+
+    @classmethod
+    @abc.abstractmethod
+    def open_session(cls, config: Config) -> HostSession:
+        """Build the one :class:`HostSession` of this host (auth headers, timeouts, retries)."""
+
+    @abc.abstractmethod
+    def about(self) -> dict[str, Any]:
+        """Check connection and credentials; return facts such as ``{"version": "5.0.3"}``."""
+
+    # --- provisioning -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def provision(self) -> list[Change]:
+        """Create, through the API, whatever the register needs and the API can create.
+        Idempotent: a second call reports only ``unchanged``."""
+
+    @abc.abstractmethod
+    def manual_steps(self) -> list[ManualStep]:
+        """What the API cannot do, as exact text an admin installs on the host."""
+
+    @abc.abstractmethod
+    def check(self) -> list[Finding]:
+        """Everything ``doctor`` verifies (container, fields, statuses/lifecycle, link targets)."""
+
+    # --- records ------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_ticket(self, ticket_id: str, *, links: bool = False) -> Ticket:
+        """Read any ticket. ``links=True`` also classifies its links. Raises NotFound."""
+
+    @abc.abstractmethod
+    def in_register(self, ticket: Ticket) -> bool:
+        """Whether the ticket is an improvement of the register (right queue/tracker)."""
+
+    @abc.abstractmethod
+    def container_of(self, ticket: Ticket, kind: str) -> bool:
+        """Whether ``ticket`` may be the target of a ``problem`` or ``project`` link."""
+
+    @abc.abstractmethod
+    def find_project(self, ref: str) -> Ticket:
+        """Resolve a ``--project`` argument to the record a project link targets."""
+
+    @abc.abstractmethod
+    def create_improvement(
+        self, title: str, description: str, fields: dict[str, Any], links: dict[str, list[str]]
+    ) -> str:
+        """Create an improvement in one request where the host allows; return its id.
+        Values the host would drop silently must be checked before sending."""
+
+    @abc.abstractmethod
+    def update_fields(self, ticket_id: str, fields: dict[str, Any]) -> None:
+        """Write register fields; raise HostRefused when the host refuses any of them."""
+
+    @abc.abstractmethod
+    def set_status(self, ticket_id: str, status: str) -> None:
+        """Change the host status; raise HostRefused with the host's words when refused."""
+
+    @abc.abstractmethod
+    def add_links(self, ticket_id: str, kind: str, targets: list[str]) -> None:
+        """Link the improvement to targets as ``sources``/``problems``/``projects``/``follow_ups``."""
+
+    @abc.abstractmethod
+    def comment(self, ticket_id: str, text: str) -> None:
+        """Add an internal comment (RT comment, Redmine private note where possible)."""
+
+    @abc.abstractmethod
+    def improvements_from_source(self, source_id: str) -> list[str]:
+        """Ids of improvements whose source tickets include ``source_id``."""
+
+    @abc.abstractmethod
+    def list_improvements(self, statuses: list[str] | None = None) -> Iterator[Ticket]:
+        """Every improvement of the register (all pages), optionally only in these statuses."""
+
+    @abc.abstractmethod
+    def flagged_tickets(self) -> Iterator[Ticket]:
+        """Every ticket whose candidate flag asks for conversion (all pages)."""
+
+    @abc.abstractmethod
+    def clear_flag(self, ticket_id: str) -> None:
+        """Mark a flagged ticket as handled, so the watcher does not pick it up again."""
+
+    @abc.abstractmethod
+    def ticket_url(self, ticket_id: str) -> str:
+        """Web address an agent opens to see the ticket."""

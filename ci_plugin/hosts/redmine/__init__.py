@@ -1,0 +1,1 @@
+"""Redmine 5 (REST) adapter."""

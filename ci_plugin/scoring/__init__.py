@@ -1,0 +1,1 @@
+"""Scoring models for assessing and prioritising improvements."""

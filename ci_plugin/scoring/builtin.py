@@ -1,0 +1,1 @@
+"""Core plugin registering the built-in scoring models (placeholder until written)."""
