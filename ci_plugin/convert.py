@@ -1,0 +1,261 @@
+"""Converting tickets (incidents, requests, problems) into improvements, never twice.
+
+A conversion reads the source tickets, looks for an improvement that already records any of
+them as a source (the host's ``source_tickets`` field is the idempotency key), and either
+returns that improvement (adding sources or links that are new) or creates one improvement, in
+a single host request, with title, description, category, source kind, source tickets and links.
+Every source ticket then gets a comment pointing at the improvement. ``sync`` does the same for
+each ticket an agent flagged inside the host, then clears the flag.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ci_plugin import fields as register_fields
+from ci_plugin import validation
+from ci_plugin.errors import CIPluginError, HostRefused, NotFound, SchemaValidationError, UsageError
+from ci_plugin.linking import KINDS, resolve_targets
+from ci_plugin.model import Improvement, Ticket
+from ci_plugin.register import ImprovementRegister
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ConversionDraft:
+    """The improvement about to be created; ``ci_before_convert`` hooks may change it."""
+
+    title: str
+    description: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ConversionResult:
+    """What a conversion did: the improvement (as re-read from the host) and whether it is new."""
+
+    improvement: Improvement
+    created: bool
+    added_sources: list[str] = field(default_factory=list)
+    added_links: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for item in ids:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _draft(sources: list[Ticket], source_kind: str, category: str | None, title: str | None) -> ConversionDraft:
+    first = sources[0]
+    if len(sources) == 1:
+        description = f"Converted from ticket #{first.id}: {first.title}\n\n{first.description}".rstrip()
+    else:
+        listed = "\n".join(f"- #{s.id}: {s.title}" for s in sources)
+        description = f"Converted from {len(sources)} tickets:\n{listed}\n\n{first.description}".rstrip()
+    values: dict[str, Any] = {"source": source_kind, "source_tickets": [s.id for s in sources]}
+    if category:
+        values["category"] = category
+    return ConversionDraft(title=(title or first.title or f"Improvement from ticket #{first.id}")[:200],
+                           description=description, values=values)
+
+
+def _check_draft(draft: ConversionDraft) -> None:
+    document = {"id": "0", "title": draft.title, "state": "new", **draft.values}
+    try:
+        validation.validate("improvement", document, what="improvement")
+    except SchemaValidationError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def convert(
+    register: ImprovementRegister,
+    ticket_ids: list[str],
+    *,
+    problems: list[str] = (),  # type: ignore[assignment]
+    projects: list[str] = (),  # type: ignore[assignment]
+    category: str | None = None,
+    source_kind: str | None = None,
+    into: str | None = None,
+    title: str | None = None,
+) -> ConversionResult:
+    """Convert one or more tickets into one improvement (or add them to ``into``).
+
+    Converting a ticket that was converted before returns the same improvement and creates
+    nothing. Raises UsageError/NotFound before anything is written when an input is wrong.
+    """
+    host = register.host
+    ids = _unique(register_fields.parse_ticket_id(t) for t in ticket_ids)
+    if not ids:
+        raise UsageError("name at least one ticket to convert")
+    sources = [host.get_ticket(i) for i in ids]
+    for source in sources:
+        if host.in_register(source):
+            raise UsageError(f"ticket {source.id} is itself an improvement; nothing to convert")
+    targets = resolve_targets(register, problems=problems, projects=projects)
+    previous = _unique(imp for i in ids for imp in host.improvements_from_source(i))
+    if into is not None:
+        existing = register.get(into, links=False)
+        others = [p for p in previous if p != existing.id]
+        if others:
+            raise UsageError(f"ticket(s) already converted into improvement {', '.join(others)}; cannot add them to {existing.id}")
+        target_id: str | None = existing.id
+    elif len(previous) > 1:
+        raise UsageError(f"these tickets were converted into different improvements ({', '.join(previous)}); convert them separately or use --into")
+    else:
+        target_id = previous[0] if previous else None
+
+    if target_id is None:
+        draft = _draft(sources, source_kind or _default_kind(register, sources), category, title)
+        register.plugins.guard("ci_before_convert", "conversion", draft=draft, sources=sources, register=register)
+        _check_draft(draft)
+        encoded = {k: register_fields.encode(k, v) for k, v in draft.values.items() if v not in (None, "", [])}
+        links = {"sources": ids, **{kind: [t.id for t in tickets] for kind, tickets in targets.items()}}
+        new_id = host.create_improvement(draft.title, draft.description, encoded, links)
+        new_id = _settle_race(register, ids, new_id)
+        improvement = register.get(new_id)
+        _verify_sources(improvement, ids)
+        for source in sources:
+            register.audit(source.id, f"Converted into improvement #{improvement.id}: {improvement.title}\n{improvement.url}")
+        result = ConversionResult(improvement, True, ids, {k: [t.id for t in v] for k, v in targets.items()})
+    else:
+        result = _extend(register, target_id, sources, targets, category)
+    register.plugins.notify("ci_after_convert", improvement=result.improvement,
+                            sources=sources, created=result.created, register=register)
+    for kind, tickets in targets.items():
+        for ticket in tickets:
+            if ticket.id in result.added_links.get(kind, []):
+                register.plugins.notify("ci_after_link", improvement=result.improvement,
+                                        kind=KINDS[kind], target=ticket, register=register)
+    return result
+
+
+def _default_kind(register: ImprovementRegister, sources: list[Ticket]) -> str:
+    """``problem`` when the first source is a problem record, else ``incident``."""
+    return "problem" if register.host.container_of(sources[0], "problem") else "incident"
+
+
+def _extend(register: ImprovementRegister, target_id: str, sources: list[Ticket],
+            targets: dict[str, list[Ticket]], category: str | None) -> ConversionResult:
+    """Add what is new (sources, links, a missing category) to an existing improvement."""
+    host = register.host
+    current = register.get(target_id)
+    recorded = current.get("source_tickets") or []
+    new_sources = [s for s in sources if s.id not in recorded]
+    values: dict[str, Any] = {}
+    if new_sources:
+        values["source_tickets"] = _unique([*recorded, *(s.id for s in new_sources)])
+    if category and not current.get("category"):
+        values["category"] = category
+    if values:
+        register.write_values(target_id, values)
+    if new_sources:
+        host.add_links(target_id, "sources", [s.id for s in new_sources])
+    added: dict[str, list[str]] = {}
+    for kind, tickets in targets.items():
+        fresh = [t.id for t in tickets if t.id not in current.links.get(kind, [])]
+        if fresh:
+            host.add_links(target_id, kind, fresh)
+            added[kind] = fresh
+    for source in new_sources:
+        register.audit(source.id, f"Added as a source of improvement #{target_id}: {current.title}\n{current.url}")
+    improvement = register.get(target_id) if (values or added or new_sources) else current
+    return ConversionResult(improvement, False, [s.id for s in new_sources], added)
+
+
+def _settle_race(register: ImprovementRegister, ids: list[str], new_id: str) -> str:
+    """If a concurrent conversion created another improvement for the same source, keep the
+    oldest and retire the one just made; return the id that stands."""
+    found = _unique(imp for i in ids[:1] for imp in register.host.improvements_from_source(i))
+    if len(found) <= 1 or min(found, key=int) == new_id:
+        return new_id
+    keep = min(found, key=int)
+    register.write_values(new_id, {"source_tickets": []})
+    register.host.set_status(new_id, register.states.host_status("rejected"))
+    register.audit(new_id, f"Duplicate of improvement #{keep} (created concurrently); rejected by ci-plugin.")
+    log.warning("improvement %s duplicated %s in a concurrent conversion; retired it", new_id, keep)
+    return keep
+
+
+def _verify_sources(improvement: Improvement, ids: list[str]) -> None:
+    recorded = improvement.get("source_tickets") or []
+    missing = [i for i in ids if i not in recorded]
+    if missing:
+        raise HostRefused(
+            f"the host created improvement {improvement.id} but did not store its source ticket(s) {', '.join(missing)}",
+            messages=[],
+        )
+
+
+# --- the in-host flag ---------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    """One pass of ``sync``: what was converted, and what failed (left flagged, retried next pass)."""
+
+    converted: list[tuple[str, str, bool]] = field(default_factory=list)  # (ticket, improvement, created)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (ticket, error)
+
+
+def sync(register: ImprovementRegister) -> SyncReport:
+    """Convert every flagged ticket and clear its flag; failures stay flagged for the next pass."""
+    report = SyncReport()
+    for ticket in list(register.host.flagged_tickets()):
+        try:
+            result = convert(register, [ticket.id])
+            register.host.clear_flag(ticket.id)
+        except (CIPluginError, NotFound) as exc:
+            report.failed.append((ticket.id, str(exc)))
+            log.warning("ticket %s: %s", ticket.id, exc)
+            continue
+        report.converted.append((ticket.id, result.improvement.id, result.created))
+    return report
+
+
+def watch(
+    register: ImprovementRegister,
+    interval: float,
+    *,
+    passes: int | None = None,
+    on_report: Callable[[SyncReport], None] = lambda report: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Run :func:`sync` every ``interval`` seconds until SIGINT/SIGTERM (or ``passes`` passes).
+
+    A pass that fails as a whole (host down) is logged and retried at the next interval.
+    Returns the number of passes made.
+    """
+    stop = {"now": False}
+
+    def request_stop(signum: int, frame: Any) -> None:
+        stop["now"] = True
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    done = 0
+    try:
+        while not stop["now"] and (passes is None or done < passes):
+            try:
+                on_report(sync(register))
+            except CIPluginError as exc:
+                log.error("sync pass failed: %s", exc)
+            done += 1
+            if passes is not None and done >= passes:
+                break
+            waited = 0.0
+            while waited < interval and not stop["now"]:
+                step = min(1.0, interval - waited)
+                sleep(step)
+                waited += step
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return done

@@ -1,0 +1,66 @@
+"""Linking improvements to problem and project records.
+
+A problem link must target a record of the configured problem queue/tracker and a project link a
+project record (RT: a ticket of the project queue; Redmine: a project or an issue of the project
+tracker); anything else is refused before anything is written. Links already present are not
+written again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ci_plugin import fields as register_fields
+from ci_plugin.errors import NotFound
+from ci_plugin.model import Improvement, Ticket
+from ci_plugin.register import ImprovementRegister
+
+KINDS = {"problems": "problem", "projects": "project"}
+
+
+def resolve_targets(register: ImprovementRegister, *, problems=(), projects=()) -> dict[str, list[Ticket]]:
+    """Read and check every link target; raise NotFound naming a target that does not qualify."""
+    host = register.host
+    found: dict[str, list[Ticket]] = {}
+    for ref in problems:
+        ticket = host.get_ticket(register_fields.parse_ticket_id(ref, "problem"))
+        if not host.container_of(ticket, "problem"):
+            raise NotFound(f"ticket {ticket.id} is not a problem record (not in the configured problem queue/tracker)")
+        found.setdefault("problems", []).append(ticket)
+    for ref in projects:
+        ticket = host.find_project(ref)
+        if not host.container_of(ticket, "project"):
+            raise NotFound(f"{ref} is not a project record (not in the configured project queue/tracker)")
+        found.setdefault("projects", []).append(ticket)
+    return found
+
+
+@dataclass
+class LinkResult:
+    """The improvement after linking (re-read from the host) and the links that were new."""
+
+    improvement: Improvement
+    added: dict[str, list[str]] = field(default_factory=dict)
+
+
+def link(register: ImprovementRegister, improvement_id: str, *, problems=(), projects=()) -> LinkResult:
+    """Link an improvement to problem and/or project records; idempotent."""
+    improvement = register.get(improvement_id)
+    targets = resolve_targets(register, problems=problems, projects=projects)
+    added: dict[str, list[str]] = {}
+    for kind, tickets in targets.items():
+        fresh = [t.id for t in tickets if t.id not in improvement.links.get(kind, [])]
+        if fresh:
+            register.host.add_links(improvement.id, kind, fresh)
+            added[kind] = fresh
+    if not added:
+        return LinkResult(improvement, {})
+    lines = [f"Linked to {KINDS[k]} #{i}" for k, ids in added.items() for i in ids]
+    register.audit(improvement.id, "\n".join(lines))
+    improvement = register.get(improvement.id)
+    for kind, tickets in targets.items():
+        for ticket in tickets:
+            if ticket.id in added.get(kind, []):
+                register.plugins.notify("ci_after_link", improvement=improvement, kind=KINDS[kind],
+                                        target=ticket, register=register)
+    return LinkResult(improvement, added)
