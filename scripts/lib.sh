@@ -1,0 +1,40 @@
+# Shared steps of scripts/test.sh and scripts/demo.sh (sourced, not run).
+
+ensure_venv() {
+  # A virtual environment in .venv with ci-plugin (editable) and the test tools.
+  if [ ! -x "$root/.venv/bin/python" ]; then
+    python3 -m venv "$root/.venv"
+  fi
+  if ! "$root/.venv/bin/python" -c 'import ci_plugin, pytest, responses, hypothesis' 2>/dev/null \
+     || [ "$root/setup.cfg" -nt "$root/.venv/.installed" ]; then
+    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check -e "$root[test]"
+    touch "$root/.venv/.installed"
+  fi
+}
+
+start_rt() {
+  # Bring up RT 5 on loopback and install the register's lifecycle (RT's API cannot create it).
+  bash "$root/scripts/rt-host.sh" up
+  eval "$(bash "$root/scripts/rt-host.sh" env)"
+  local cfg snippet
+  cfg=$(mktemp) snippet=$(mktemp)
+  printf '[host]\ntype = "rt"\nurl = "%s"\ntoken_env = "CI_PLUGIN_RT_TOKEN"\n' "$CI_PLUGIN_RT_URL" > "$cfg"
+  "$root/.venv/bin/ci-plugin" --config "$cfg" setup --print-provisioning > "$snippet"
+  bash "$root/scripts/rt-host.sh" install-config "$snippet"
+  rm -f "$cfg" "$snippet"
+}
+
+start_redmine() {
+  # Bring up Redmine 5 on loopback and run the register's provisioning script in it.
+  [ -f "$root/scripts/redmine-host.sh" ] || return 0
+  bash "$root/scripts/redmine-host.sh" up
+  eval "$(bash "$root/scripts/redmine-host.sh" env)"
+  if "$root/.venv/bin/python" -c 'import ci_plugin.hosts.redmine.adapter' 2>/dev/null; then
+    local cfg script
+    cfg=$(mktemp) script=$(mktemp)
+    printf '[host]\ntype = "redmine"\nurl = "%s"\ntoken_env = "CI_PLUGIN_REDMINE_KEY"\n' "$CI_PLUGIN_REDMINE_URL" > "$cfg"
+    "$root/.venv/bin/ci-plugin" --config "$cfg" setup --print-provisioning > "$script"
+    bash "$root/scripts/redmine-host.sh" provision "$script"
+    rm -f "$cfg" "$script"
+  fi
+}
