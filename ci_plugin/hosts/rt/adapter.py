@@ -297,6 +297,10 @@ class RTAdapter(HostAdapter):
         )
         if classify:
             ticket.links = self._classify_links(data, values.get("source_tickets") or [])
+        elif "_hyperlinks" in data:  # search results: only what ranking needs, without extra requests
+            depends = [str(l["id"]) for l in data["_hyperlinks"] if l.get("ref") == "depends-on" and l.get("type") == "ticket"]
+            if depends:
+                ticket.links = {"depends_on": depends}
         return ticket
 
     def _classify_links(self, data: dict[str, Any], source_ids: list[str]) -> dict[str, list[str]]:
@@ -432,7 +436,7 @@ class RTAdapter(HostAdapter):
         return [str(item["id"]) for item in self._search(query, "id")]
 
     def _ticket_fields(self) -> str:
-        return "Subject,Status,Queue,Owner,Creator,Created,CustomFields"
+        return "Subject,Status,Queue,Owner,Creator,Created,CustomFields,_hyperlinks"
 
     def list_improvements(self, statuses: list[str] | None = None) -> Iterator[Ticket]:
         query = f"Queue = {_sql_quote(self.queue_name)}"

@@ -1,0 +1,113 @@
+"""The live-test harness for Request Tracker: makes source tickets, reads raw RT values.
+
+Same API as ``tests/live/redmine_harness.py``; the contract tests only use this API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from ci_plugin import config as config_module
+from ci_plugin.provisioning import setup
+from ci_plugin.register import ImprovementRegister
+
+QUEUES = {"incident": "General", "problem": "Problems", "project": "Projects"}
+KIND_KEYS = {"sources": "source", "problems": "problem", "projects": "project", "follow_ups": "follow_up"}
+LINK_REFS = {"RefersTo": "refers-to", "ReferredToBy": "referred-to-by", "DependsOn": "depends-on",
+             "DependedOnBy": "depended-on-by", "MemberOf": "parent", "HasMember": "child"}
+
+
+def rt_provisioned(env: dict[str, str], tmp_path_factory) -> Path:
+    """Write the base config for the live RT and complete its setup; return the config path."""
+    path = tmp_path_factory.mktemp("rt") / "ci-plugin.toml"
+    path.write_text(f'[host]\ntype = "rt"\nurl = "{env["CI_PLUGIN_RT_URL"]}"\n'
+                    'token_env = "CI_PLUGIN_RT_TOKEN"\nretries = 1\n')
+    report = setup(ImprovementRegister(config_module.load(path)))
+    assert report.complete, f"setup of the live RT is incomplete: {report.failing}"
+    return path
+
+
+class RTHarness:
+    """Helpers over the live RT for one test."""
+
+    name = "rt"
+
+    def __init__(self, base_config_path: Path, tmp_path: Path, url: str):
+        self.base_config = base_config_path
+        self.url = url
+        self.config_path = tmp_path / "ci-plugin.toml"
+        self.config_path.write_text(base_config_path.read_text())
+        self.tag = uuid.uuid4().hex[:8]
+        self._register: ImprovementRegister | None = None
+
+    def configure(self, extra_toml: str) -> Path:
+        """This test's config: the base one plus ``extra_toml``."""
+        self.config_path.write_text(self.base_config.read_text() + "\n" + extra_toml)
+        self._register = None
+        return self.config_path
+
+    @property
+    def register(self) -> ImprovementRegister:
+        if self._register is None:
+            self._register = ImprovementRegister(config_module.load(self.config_path))
+        return self._register
+
+    @property
+    def session(self):
+        return self.register.host.session
+
+    def ticket(self, subject: str = "Printer queue stalls", kind: str = "incident",
+               content: str = "Users cannot print after 5pm.", flagged: bool = False) -> str:
+        """Create a source ticket of ``kind`` (incident, problem, project) directly in RT."""
+        body = {"Queue": QUEUES[kind], "Subject": f"{subject} [{self.tag}]", "Content": content,
+                "ContentType": "text/plain"}
+        if flagged:
+            body["CustomFields"] = {self._cf_name("candidate"): "yes"}
+        return str(self.session.request("POST", "ticket", json=body).json()["id"])
+
+    def raw(self, ticket_id: str) -> dict:
+        """The ticket as REST2 returns it."""
+        return self.session.request("GET", f"ticket/{ticket_id}").json()
+
+    def _cf_name(self, key: str) -> str:
+        return self.register.config.section("fields")[key]
+
+    def field(self, ticket_id: str, key: str) -> list[str]:
+        """Values of a register field's custom field, read straight from RT."""
+        name = self._cf_name(key)
+        for cf in self.raw(ticket_id).get("CustomFields", []):
+            if cf["name"] == name:
+                return [str(v) for v in cf["values"]]
+        return []
+
+    def status(self, ticket_id: str) -> str:
+        return self.raw(ticket_id)["Status"]
+
+    def linked(self, ticket_id: str, kind: str) -> list[str]:
+        """Targets of the RT link type configured for ``kind``, read straight from RT."""
+        if kind == "depends_on":
+            ref = "depends-on"
+        else:
+            link_type = self.register.config.section("rt")["links"][KIND_KEYS[kind]]
+            ref = LINK_REFS[link_type]
+        found = [str(l["id"]) for l in self.raw(ticket_id).get("_hyperlinks", [])
+                 if l.get("ref") == ref and l.get("type") == "ticket"]
+        return sorted(found, key=int)
+
+    def comments(self, ticket_id: str) -> list[str]:
+        """Text of every plain-text message on the ticket (its description and comments)."""
+        answer = self.session.request("GET", f"ticket/{ticket_id}/attachments",
+                                      params={"fields": "Content,ContentType", "per_page": 100}).json()
+        return [item["Content"] for item in answer.get("items", [])
+                if str(item.get("ContentType", "")).startswith("text/plain") and item.get("Content")]
+
+    def add_dependency(self, ticket_id: str, on_id: str) -> None:
+        """``ticket_id`` depends on ``on_id`` (RT DependsOn)."""
+        self.session.request("PUT", f"ticket/{ticket_id}", json={"AddDependsOn": [on_id]})
+
+    def set_flag(self, ticket_id: str, value: str) -> None:
+        self.session.request("PUT", f"ticket/{ticket_id}", json={"CustomFields": {self._cf_name("candidate"): value}})
+
+    def improvements_for(self, source_id: str) -> list[str]:
+        return self.register.host.improvements_from_source(source_id)
