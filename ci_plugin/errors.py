@@ -41,13 +41,20 @@ class PluginError(CIPluginError):
 
 
 class VetoError(CIPluginError):
-    """A hook refused an operation (a before-convert veto or a transition guard)."""
+    """A hook refused an operation (a before-convert veto or a transition guard).
+
+    ``plugin`` and ``reason`` name the first refusal; ``also`` lists the other guards that
+    refused the same operation, so one attempt tells everything that is missing."""
 
     exit_code = 5
 
-    def __init__(self, plugin: str, reason: str, operation: str = "operation"):
+    def __init__(self, plugin: str, reason: str, operation: str = "operation",
+                 also: list[tuple[str, str]] | None = None):
         self.plugin, self.reason, self.operation = plugin, reason, operation
-        super().__init__(f"{operation} refused by {plugin}: {reason}")
+        self.also = list(also or [])
+        text = f"{operation} refused by {plugin}: {reason}"
+        text += "".join(f"; also by {other}: {why}" for other, why in self.also)
+        super().__init__(text)
 
 
 class NotProvisionedError(CIPluginError):

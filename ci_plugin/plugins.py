@@ -180,7 +180,9 @@ class PluginManager:
         return [impl for impl in reversed(caller.get_hookimpls()) if not (impl.hookwrapper or impl.wrapper)]
 
     def guard(self, hook_name: str, operation: str, **kwargs: Any) -> None:
-        """Ask every implementation of a guard hook; raise :class:`VetoError` at the first refusal."""
+        """Ask every implementation of a guard hook; raise :class:`VetoError` naming every
+        plugin that refused. A guard that raises stops the operation at once (fail closed)."""
+        refusals: list[tuple[str, str]] = []
         for impl in self._impls(hook_name):
             try:
                 reason = impl.function(**{k: kwargs[k] for k in impl.argnames})
@@ -189,7 +191,10 @@ class PluginManager:
             except Exception as exc:
                 raise VetoError(impl.plugin_name, f"guard failed: {exc.__class__.__name__}: {exc}", operation) from None
             if reason:
-                raise VetoError(impl.plugin_name, str(reason), operation)
+                refusals.append((impl.plugin_name, str(reason)))
+        if refusals:
+            (plugin, reason), *also = refusals
+            raise VetoError(plugin, reason, operation, also)
 
     def notify(self, hook_name: str, **kwargs: Any) -> list[str]:
         """Tell every implementation of a notifier hook; return the failures (also logged)."""

@@ -92,6 +92,18 @@ def test_a_guard_refusal_names_the_plugin_and_its_reason():
     assert caught.value.plugin == "budget" and caught.value.exit_code == 5
 
 
+def test_every_refusing_guard_is_named_in_one_error():
+    manager = plugins.PluginManager(load_external=False,
+                                    extra_plugins=[("budget", Refuser()), ("recorder", Recorder())])
+    second = Refuser()
+    manager.pm.register(second, name="freeze")
+    with pytest.raises(VetoError) as caught:
+        manager.guard("ci_before_convert", "conversion", draft=None, sources=[], register=None)
+    assert caught.value.plugin == "freeze"  # pluggy order: the last registered is asked first
+    assert str(caught.value) == ("conversion refused by freeze: no budget left this quarter; "
+                                 "also by budget: no budget left this quarter")
+
+
 def test_a_crashing_guard_fails_closed_and_is_named():
     manager = plugins.PluginManager(load_external=False, extra_plugins=[("crasher", Crasher())])
     with pytest.raises(VetoError, match="refused by crasher: guard failed: RuntimeError: database gone"):
