@@ -78,7 +78,7 @@ class RTHarness:
         name = self._cf_name(key)
         for cf in self.raw(ticket_id).get("CustomFields", []):
             if cf["name"] == name:
-                return [str(v) for v in cf["values"]]
+                return [str(v) for v in cf["values"] if v is not None]  # RT shows a deleted value as null
         return []
 
     def status(self, ticket_id: str) -> str:

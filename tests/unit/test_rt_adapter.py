@@ -70,3 +70,10 @@ def test_the_lifecycle_snippet_is_valid_perl_with_the_configured_status_names(tm
     assert "'measuring' => ['done', 'doing', 'on-hold', 'deleted']," in text
     assert "inactive => ['done', 'rejected', 'deleted']" in text
     assert "'default -> my-cir' => {" in text
+
+
+def test_a_deleted_custom_field_value_reads_as_unset():
+    data = {"id": 9, "Subject": "s", "Status": "new", "Queue": {"id": "3"},
+            "CustomFields": [{"name": "CI Rank", "values": [None]}, {"name": "CI Source Ticket", "values": [None, "4"]}]}
+    ticket = adapter()._to_ticket(data)
+    assert ticket.fields == {"rank": "", "source_tickets": ["4"]}

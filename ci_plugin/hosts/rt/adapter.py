@@ -11,6 +11,7 @@ RT quirks handled here and nowhere else:
 * Custom fields can be attached to a queue only when they are created; what is missing is
   reported by ``check`` with the exact fix.
 * Searches are capped at 100 per page; every page is followed.
+* A custom-field value that was deleted reads back as ``null`` in ``values``.
 """
 
 from __future__ import annotations
@@ -279,7 +280,7 @@ class RTAdapter(HostAdapter):
         for cf in data.get("CustomFields") or []:
             key = by_name.get(cf.get("name"))
             if key is not None:
-                raw = cf.get("values") or []
+                raw = [v for v in cf.get("values") or [] if v is not None]  # a deleted value reads as null
                 values[key] = raw if register_fields.BY_KEY[key].multi else (raw[0] if raw else "")
         queue = data.get("Queue") or {}
         owner = data.get("Owner") or {}

@@ -1,0 +1,105 @@
+"""Prioritising the register: score every open improvement, rank, write back only what changed.
+
+Each improvement is scored from the inputs of its stored assessment with the current model
+settings (so a change of weights re-scores everything, reproducibly); ``--model M`` restricts
+scoring to assessments made with M. Unscored improvements rank last. Ranking is
+dependency-aware (:mod:`ci_plugin.ranking`): an improvement never ranks below one that depends
+on it. Only improvements whose score or rank differ from what the host holds are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ci_plugin import workflow
+from ci_plugin.errors import CIPluginError, SchemaValidationError
+from ci_plugin.model import Improvement
+from ci_plugin.ranking import Rankable, rank
+from ci_plugin.register import ImprovementRegister
+from ci_plugin.scoring.base import score as score_inputs
+
+from ci_plugin.assessment import model_named, model_settings
+
+
+@dataclass
+class RankedEntry:
+    """One line of the prioritised register."""
+
+    improvement: Improvement
+    rank: int
+    score: float | None
+    changed: bool
+
+
+@dataclass
+class PrioritizeReport:
+    """The ranked register, how many host writes were made, and warnings."""
+
+    entries: list[RankedEntry] = field(default_factory=list)
+    writes: int = 0
+    dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def _score(register: ImprovementRegister, improvement: Improvement, only_model: str | None,
+           cache: dict[str, tuple[Any, dict[str, Any]]], warnings: list[str]) -> float | None:
+    assessment = improvement.get("assessment") or {}
+    name = assessment.get("model")
+    if not name or (only_model and name != only_model):
+        return None
+    if name not in cache:
+        try:
+            model = model_named(register, name)
+        except CIPluginError as exc:
+            warnings.append(f"#{improvement.id}: {exc}")
+            return None
+        cache[name] = (model, model_settings(register, name))
+    model, settings = cache[name]
+    try:
+        return score_inputs(model, assessment.get("inputs") or {}, settings).value
+    except SchemaValidationError as exc:
+        warnings.append(f"#{improvement.id}: stored assessment no longer fits the {name} model: {exc}")
+        return None
+
+
+def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_run: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> PrioritizeReport:
+    """Score and rank every open improvement; write score and rank where they changed."""
+    if model:
+        model_named(register, model)
+    report = PrioritizeReport(dry_run=dry_run)
+    improvements = list(register.list(list(workflow.OPEN_STATES)))
+    cache: dict[str, tuple[Any, dict[str, Any]]] = {}
+    scores: dict[str, float | None] = {}
+    models_seen = set()
+    for improvement in improvements:
+        scores[improvement.id] = _score(register, improvement, model, cache, report.warnings)
+        if scores[improvement.id] is not None:
+            models_seen.add(improvement.get("assessment", {}).get("model"))
+    if len(models_seen) > 1:
+        report.warnings.append(f"scores of different models are ranked together: {', '.join(sorted(models_seen))}; "
+                               "use --model to rank one model's assessments")
+    order, rank_warnings = rank([
+        Rankable(i.id, scores[i.id], tuple(i.links.get("depends_on", []))) for i in improvements
+    ])
+    report.warnings += rank_warnings
+    by_id = {i.id: i for i in improvements}
+    total = len(order)
+    for position, improvement_id in enumerate(order, start=1):
+        improvement = by_id[improvement_id]
+        new_score = scores[improvement_id]
+        changes: dict[str, Any] = {}
+        if new_score is not None and improvement.get("score") != new_score:
+            changes["score"] = new_score
+        if improvement.get("rank") != position:
+            changes["rank"] = position
+        if changes and not dry_run:
+            register.write_values(improvement_id, changes)
+            report.writes += 1
+            improvement.values.update(changes)
+        report.entries.append(RankedEntry(improvement, position, new_score, bool(changes)))
+        if progress:
+            progress(position, total)
+    return report

@@ -1,0 +1,71 @@
+"""Moving an improvement through the workflow, with guards, and never assuming success.
+
+The improvement is re-read from the host first (its state there is the truth). The move must be
+a transition of :mod:`ci_plugin.workflow`; then every ``ci_guard_transition`` hook is asked.
+Entering ``closed`` computes the measurement verdict first, so guards can judge it. The host
+status is changed, the improvement is read again, and only a state the host confirms counts:
+a refusal (RT answers HTTP 200 with a refusal message) is reported with the host's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ci_plugin import measurement, workflow
+from ci_plugin.errors import HostRefused, VetoError
+from ci_plugin.model import Improvement
+from ci_plugin.register import ImprovementRegister
+
+
+@dataclass
+class TransitionResult:
+    """The improvement as the host has it after the move."""
+
+    improvement: Improvement
+    from_state: str
+    to_state: str
+    changed: bool
+
+
+def transition(register: ImprovementRegister, improvement_id: str, to_state: str, *, note: str | None = None) -> TransitionResult:
+    """Move an improvement to ``to_state``; raise VetoError (workflow or guard) or HostRefused."""
+    workflow.check_state(to_state)
+    improvement = register.get(improvement_id)
+    from_state = improvement.state
+    if from_state == to_state:
+        return TransitionResult(improvement, from_state, to_state, False)
+    if not workflow.allowed(from_state, to_state):
+        allowed = ", ".join(workflow.TRANSITIONS.get(from_state, ())) or "none"
+        raise VetoError("workflow", f"{from_state} -> {to_state} is not a transition of the workflow "
+                        f"(from {from_state}: {allowed})", "transition")
+    verdict = None
+    if to_state == "closed":
+        verdict = measurement.overall(improvement.get("measurements") or [])
+        if verdict is not None:
+            improvement.values["verdict"] = verdict
+    register.plugins.guard("ci_guard_transition", "transition", improvement=improvement,
+                           from_state=from_state, to_state=to_state, register=register)
+    register.host.set_status(improvement.id, register.states.host_status(to_state))
+    leaving: dict[str, object] = {}
+    if verdict is not None:
+        leaving["verdict"] = verdict
+    if to_state in workflow.FINAL_STATES and improvement.get("rank") is not None:
+        leaving["rank"] = None  # out of the ranked (open) register
+    if leaving:
+        register.write_values(improvement.id, leaving)
+    after = register.get(improvement.id)
+    if after.state != to_state:
+        raise HostRefused(f"{register.host.label} did not move improvement {improvement.id} to {to_state}: "
+                          f"it is still {after.state} ({after.host_status})")
+    text = f"State: {from_state} -> {to_state}"
+    if verdict:
+        text += f"\nMeasurement verdict: {verdict}"
+    if verdict == "missed" and not register.plugins.is_enabled("followup_on_missed"):
+        text += "\nThe target was missed: a follow-up improvement is proposed (`ci-plugin convert` or enable the\n" \
+                "followup_on_missed hook to open it automatically)."
+    if note:
+        text += f"\nNote: {note}"
+    register.audit(improvement.id, text)
+    register.plugins.notify("ci_after_transition", improvement=after, from_state=from_state,
+                            to_state=to_state, register=register)
+    return TransitionResult(after, from_state, to_state, True)
