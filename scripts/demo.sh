@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The demo (README's first command): on a fresh machine, installs ci-plugin in .venv, brings up
+# a local Request Tracker 5 on 127.0.0.1, provisions the register, and walks through the
+# continual improvement practice: convert, link, flag + sync, assess, business case,
+# prioritise, move through the workflow, measure, show and list the register.
+# RT stays up afterwards (web UI at the URL printed, user root / password): stop it with
+#   bash scripts/rt-host.sh down
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+ensure_venv
+start_rt
+export PATH="$root/.venv/bin:$PATH"
+mkdir -p .ci-state
+export CI_PLUGIN_CONFIG="$root/.ci-state/demo.toml"
+cat > "$CI_PLUGIN_CONFIG" <<TOML
+[host]
+type = "rt"
+url = "$CI_PLUGIN_RT_URL"
+token_env = "CI_PLUGIN_RT_TOKEN"
+
+[hooks]
+enabled = ["audit_log", "require_assessment", "require_business_case", "require_verdict", "followup_on_missed"]
+
+[hooks.audit_log]
+path = "$root/.ci-state/demo-audit.jsonl"
+TOML
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+step ci-plugin setup
+step ci-plugin doctor
+
+# Some service-desk traffic to improve on (made directly in RT, as agents and users would).
+read -r inc1 inc2 inc3 inc4 problem project < <(python - <<'PY'
+from ci_plugin import config
+from ci_plugin.register import ImprovementRegister
+
+host = ImprovementRegister(config.load()).host
+def ticket(queue, subject, text, **cf):
+    body = {"Queue": queue, "Subject": subject, "Content": text, "ContentType": "text/plain"}
+    if cf:
+        body["CustomFields"] = cf
+    return host.session.request("POST", "ticket", json=body).json()["id"]
+print(
+    ticket("General", "Password reset takes 2 days", "User locked out since Monday."),
+    ticket("General", "Laptop setup for new hire not ready", "Starter on 1st had no laptop."),
+    ticket("General", "Laptop setup late again", "Second starter this month without a laptop."),
+    ticket("General", "Email outage, 6 hours to restore", "MTTR far above target.",
+           **{"Improvement candidate": "yes"}),
+    ticket("Problems", "Self-service password reset missing", "Root cause of many reset calls."),
+    ticket("Projects", "Identity platform 2027", "Programme that will deliver SSPR."),
+)
+PY
+)
+
+step ci-plugin convert "$inc1" --category process --problem "$problem"
+imp1=$(ci-plugin convert "$inc1" 2>/dev/null)   # again: the same improvement, nothing created
+step ci-plugin convert "$inc2" "$inc3" --category service --title "Ready laptops on day one"
+imp2=$(ci-plugin convert "$inc2" 2>/dev/null)
+step ci-plugin link "$imp1" --project "$project"
+step ci-plugin sync                  # converts the ticket an agent flagged in RT
+imp3=$(ci-plugin convert "$inc4" 2>/dev/null)
+
+step ci-plugin models
+step ci-plugin assess "$imp1" --model wsjf --set business_value=13 --set time_criticality=8 --set risk_reduction=5 --set job_size=5
+step ci-plugin assess "$imp2" --model wsjf --set business_value=8 --set time_criticality=13 --set risk_reduction=3 --set job_size=3
+step ci-plugin assess "$imp3" --model wsjf --set business_value=5 --set time_criticality=5 --set risk_reduction=8 --set job_size=8
+step ci-plugin prioritize --model wsjf
+
+step ci-plugin transition "$imp1" assessing --note "baseline: 40 reset calls a week"
+echo "(approval is guarded: the business case is still missing)"
+ci-plugin transition "$imp1" approved || true
+step ci-plugin case "$imp1" --benefit 24000 --cost 9000 --running-cost 1500 --currency EUR --benefit-kpi "reset calls -80%"
+step ci-plugin measure "$imp1" --kpi "reset calls per week" --baseline 40 --target 8
+for state in approved planned in-progress measuring; do step ci-plugin transition "$imp1" "$state"; done
+step ci-plugin measure "$imp1" --kpi "reset calls per week" --actual 6
+step ci-plugin transition "$imp1" closed
+step ci-plugin show "$imp1"
+step ci-plugin register --sort rank
+
+printf '\nRT web UI: %s (user root, password "password"); stop it with: bash scripts/rt-host.sh down\n' "$CI_PLUGIN_RT_URL"
