@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -19,6 +20,7 @@ import jsonschema
 
 from ci_plugin import validation
 from ci_plugin.errors import SchemaValidationError
+from ci_plugin.scoring.fastcheck import compile_check
 
 DECIMALS = 4
 """Scores and contributions are rounded to this many decimals."""
@@ -102,16 +104,27 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-_VALIDATORS: dict[tuple[Any, ...], jsonschema.protocols.Validator] = {}
+@dataclass(frozen=True)
+class _Checker:
+    """What validating one model's inputs needs, built once per model and settings."""
+
+    validator: jsonschema.protocols.Validator
+    numeric: frozenset[str]  # properties whose CLI text is coerced to numbers
+    fast: Callable[[Any], bool] | None  # compiled check, None when the schema is outside its subset
 
 
-def _validator(model: ScoringModel, settings: dict[str, Any]) -> jsonschema.protocols.Validator:
-    """The validator of ``model``'s input schema under ``settings``, built once per model and settings."""
+_CHECKERS: dict[tuple[Any, ...], _Checker] = {}
+
+
+def _checker(model: ScoringModel, settings: dict[str, Any]) -> _Checker:
+    """The checker of ``model``'s input schema under ``settings``, built once per model and settings."""
     key = (type(model), model.name, _freeze(settings))
-    found = _VALIDATORS.get(key)
+    found = _CHECKERS.get(key)
     if found is None:
-        found = jsonschema.Draft202012Validator(model.input_schema(settings))
-        _VALIDATORS[key] = found
+        schema = model.input_schema(settings)
+        found = _Checker(jsonschema.Draft202012Validator(schema), frozenset(_numeric_properties(schema)),
+                         compile_check(schema))
+        _CHECKERS[key] = found
     return found
 
 
@@ -157,14 +170,15 @@ def validate_inputs(model: ScoringModel, inputs: dict[str, Any], settings: dict[
     a missing input.
     """
     what = f"{model.name} inputs"
-    validator = _validator(model, settings)
+    checker = _checker(model, settings)
     if isinstance(inputs, dict):
-        numeric = _numeric_properties(validator.schema)
-        checked: Any = {k: _coerce(v) if k in numeric and isinstance(v, str) else v
+        checked: Any = {k: _coerce(v) if k in checker.numeric and isinstance(v, str) else v
                         for k, v in inputs.items()}
     else:
         checked = inputs
-    errors = list(validator.iter_errors(checked))
+    if checker.fast is not None and checker.fast(checked):
+        return checked  # the compiled check accepts exactly what the schema accepts, finite numbers only
+    errors = list(checker.validator.iter_errors(checked))
     if errors:
         error = jsonschema.exceptions.best_match(errors)
         path = validation.json_path(error)
