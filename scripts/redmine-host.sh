@@ -16,7 +16,9 @@
 #   reset           empty database: stop, recreate the db, migrate, default data, seed, start
 #   provision FILE  run the Ruby provisioning script FILE (ci_plugin/hosts/redmine/provision.rb)
 #                   with `rails runner` as www-data. The JSON spec comes from CI_PLUGIN_SPEC
-#                   (a JSON string), else from the file CI_PLUGIN_SPEC_FILE, else from stdin.
+#                   (a JSON string), else from the file CI_PLUGIN_SPEC_FILE, else from the
+#                   script itself if it embeds one (`ci-plugin setup --print-provisioning`
+#                   output does), else from stdin.
 #                   Its output is printed; its exit status is passed on (0 done, 1 error,
 #                   2 conflicts). CI_PLUGIN_DRY_RUN=1 is passed through (report, save nothing).
 #
@@ -60,8 +62,9 @@ LOG_FILE="$RUN_DIR/puma.log"
 PGID_FILE="$STATE/puma.pgid"
 LOCK_FILE="$STATE/.lock"
 
-log() { printf 'redmine-host: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+HOST_TAG=redmine-host
+# shellcheck source=scripts/host-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-lib.sh"
 
 # --- environment hygiene ----------------------------------------------------------------
 # An inherited BUNDLE_GEMFILE (or GEM_HOME, RUBYOPT, ...) breaks the package's postinst and
@@ -105,16 +108,6 @@ rails_runner() {
   as_redmine "$@" "$rails" runner "$file"
 }
 
-# --- install ----------------------------------------------------------------------------
-missing_packages() {
-  local p
-  for p in "${PACKAGES[@]}"; do
-    if ! dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null | grep -qx installed; then
-      printf '%s\n' "$p"
-    fi
-  done
-}
-
 ensure_installed() {
   local missing
   missing="$(missing_packages)"
@@ -126,11 +119,7 @@ ensure_installed() {
     'redmine redmine/instances/default/dbconfig-install boolean true' \
     'redmine redmine/instances/default/database-type select sqlite3' |
     debconf-set-selections 2>/dev/null || true
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q -o DPkg::Lock::Timeout=300 >&2
-  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "${PACKAGES[@]}" >&2
-  missing="$(missing_packages)"
-  [ -z "$missing" ] || die "still not installed after apt-get: ${missing//$'\n'/ }"
+  apt_install_packages
   [ -f "$DB_CONFIG" ] || die "$DB_CONFIG is missing: the redmine postinst did not configure the database"
 }
 
@@ -147,13 +136,6 @@ prepare_state() {
   # every parent directory must be searchable by www-data
   setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups test -w "$RUN_DIR" ||
     die "$RUN_USER cannot reach $RUN_DIR: choose a CI_PLUGIN_REDMINE_STATE whose parents are world-searchable"
-}
-
-# Serialise concurrent runs of this script on the same state directory. The fd is closed
-# for the server (see start_server) so a running puma never holds the lock.
-take_lock() {
-  exec 9>"$LOCK_FILE"
-  flock -w 600 9 || die "another redmine-host.sh holds $LOCK_FILE"
 }
 
 ensure_key() {
@@ -186,7 +168,6 @@ write_env() {
 }
 
 # --- HTTP probing without curl (keeps the key off every command line) ---------------------
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 
 # Print the HTTP status of GET PATH on the server (000 if nothing answers).
 http_status() {
@@ -221,15 +202,6 @@ our_pgid() {
   # field 3 after the ")" closing the command name in /proc/PID/stat is the process group
   [ "$(sed 's/.*) //' "/proc/$pgid/stat" | awk '{print $3}')" = "$pgid" ] || return 1
   printf '%s\n' "$pgid"
-}
-
-wait_port_free() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    port_open || return 0
-    sleep 0.2
-  done
-  return 1
 }
 
 stop_server() {
@@ -470,6 +442,13 @@ cmd_provision() {
   local tmp="$PROVISION_TMP"
   chmod 0755 "$tmp"
   cp "$file" "$tmp/provision.rb"
+  chmod 0644 "$tmp/provision.rb"
+  if [ -z "${CI_PLUGIN_SPEC:-}" ] && [ -z "${CI_PLUGIN_SPEC_FILE:-}" ] &&
+    grep -q '^# ci-plugin: embedded spec' "$file"; then
+    # `ci-plugin setup --print-provisioning` output carries its spec: never wait on stdin
+    rails_runner "$tmp/provision.rb" CI_PLUGIN_DRY_RUN="${CI_PLUGIN_DRY_RUN:-}" </dev/null || rc=$?
+    return "$rc"
+  fi
   if [ -n "${CI_PLUGIN_SPEC:-}" ]; then
     printf '%s' "$CI_PLUGIN_SPEC" >"$tmp/spec.json"
   elif [ -n "${CI_PLUGIN_SPEC_FILE:-}" ]; then
@@ -479,7 +458,7 @@ cmd_provision() {
     cat >"$tmp/spec.json"
   fi
   [ -s "$tmp/spec.json" ] || die "the spec is empty"
-  chmod 0644 "$tmp/provision.rb" "$tmp/spec.json"
+  chmod 0644 "$tmp/spec.json"
   rails_runner "$tmp/provision.rb" CI_PLUGIN_SPEC_FILE="$tmp/spec.json" \
     CI_PLUGIN_DRY_RUN="${CI_PLUGIN_DRY_RUN:-}" </dev/null || rc=$?
   return "$rc"

@@ -85,8 +85,9 @@ LOCK_FILE="$STATE/.lock"
 
 TOKEN=""
 
-log() { printf 'rt-host: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+HOST_TAG=rt-host
+# shellcheck source=scripts/host-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-lib.sh"
 
 check_settings() {
   [ "$(id -u)" = 0 ] || die "must run as root (it installs packages and switches to $RUN_USER)"
@@ -109,16 +110,6 @@ as_rt() {
   )
 }
 
-# --- install ----------------------------------------------------------------------------
-missing_packages() {
-  local p
-  for p in "${PACKAGES[@]}"; do
-    if ! dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null | grep -qx installed; then
-      printf '%s\n' "$p"
-    fi
-  done
-}
-
 ensure_installed() {
   local missing
   missing="$(missing_packages)"
@@ -128,11 +119,7 @@ ensure_installed() {
   # half-configured when that fails). Preseeding before the package exists works.
   echo 'request-tracker5 request-tracker5/dbconfig-install boolean false' |
     debconf-set-selections
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q -o DPkg::Lock::Timeout=300 >&2
-  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "${PACKAGES[@]}" >&2
-  missing="$(missing_packages)"
-  [ -z "$missing" ] || die "still not installed after apt-get: ${missing//$'\n'/ }"
+  apt_install_packages
 }
 
 require_installed() {
@@ -148,13 +135,6 @@ prepare_state() {
   # every parent directory must be searchable by www-data
   setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups test -w "$RUN_DIR" ||
     die "$RUN_USER cannot reach $RUN_DIR: choose a CI_PLUGIN_RT_STATE whose parents are world-searchable"
-}
-
-# Serialise concurrent runs of this script on one state directory. The fd is closed for the
-# server (see start_server) so a running RT never holds the lock.
-take_lock() {
-  exec 9>"$LOCK_FILE"
-  flock -w 600 9 || die "another rt-host.sh holds $LOCK_FILE"
 }
 
 # --- site configuration -----------------------------------------------------------------------
@@ -308,7 +288,6 @@ write_env() {
 }
 
 # --- HTTP probing without curl (keeps the token off every command line) -------------------------
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 
 # Print the raw HTTP/1.0 response to an authenticated GET PATH (nothing if no answer).
 http_get() {
@@ -379,15 +358,6 @@ our_sid() {
 session_pids() {
   local sid="$1"
   ps -e -o pid=,sid= | awk -v s="$sid" '$2 == s {print $1}'
-}
-
-wait_port_free() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    port_open || return 0
-    sleep 0.2
-  done
-  return 1
 }
 
 # Stop our server: the whole process group/session, by its id. Killing only the master
