@@ -10,7 +10,7 @@ ensure_venv() {
   fi
   if ! "$root/.venv/bin/python" -c 'import ci_plugin, pytest, responses, hypothesis' 2>/dev/null \
      || [ "$root/setup.cfg" -nt "$root/.venv/.installed" ]; then
-    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check -e "$root[test]"
+    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check -e "${root}[test]"
     touch "$root/.venv/.installed"
   fi
 }

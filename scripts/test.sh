@@ -15,6 +15,7 @@ root=$PWD
 ensure_venv
 # Stop on exit whatever host this run started; leave alone a host that was already running.
 started=()
+# shellcheck disable=SC2317  # called by the EXIT trap
 stop_started() { for h in "${started[@]}"; do bash "$root/scripts/$h-host.sh" down || true; done; }
 trap stop_started EXIT
 bash scripts/rt-host.sh status >/dev/null 2>&1 || started+=(rt)
