@@ -29,15 +29,12 @@ start_rt() {
 
 start_redmine() {
   # Bring up Redmine 5 on loopback and run the register's provisioning script in it.
-  [ -f "$root/scripts/redmine-host.sh" ] || return 0
   bash "$root/scripts/redmine-host.sh" up
   eval "$(bash "$root/scripts/redmine-host.sh" env)"
-  if "$root/.venv/bin/python" -c 'import ci_plugin.hosts.redmine.adapter' 2>/dev/null; then
-    local cfg script
-    cfg=$(mktemp) script=$(mktemp)
-    printf '[host]\ntype = "redmine"\nurl = "%s"\ntoken_env = "CI_PLUGIN_REDMINE_KEY"\n' "$CI_PLUGIN_REDMINE_URL" > "$cfg"
-    "$root/.venv/bin/ci-plugin" --config "$cfg" setup --print-provisioning > "$script"
-    bash "$root/scripts/redmine-host.sh" provision "$script"
-    rm -f "$cfg" "$script"
-  fi
+  local cfg script
+  cfg=$(mktemp) script=$(mktemp)
+  printf '[host]\ntype = "redmine"\nurl = "%s"\ntoken_env = "CI_PLUGIN_REDMINE_KEY"\n' "$CI_PLUGIN_REDMINE_URL" > "$cfg"
+  "$root/.venv/bin/ci-plugin" --config "$cfg" setup --print-provisioning > "$script"
+  bash "$root/scripts/redmine-host.sh" provision "$script"
+  rm -f "$cfg" "$script"
 }

@@ -20,10 +20,8 @@ stop_started() { for h in "${started[@]}"; do bash "$root/scripts/$h-host.sh" do
 trap stop_started EXIT
 bash scripts/rt-host.sh status >/dev/null 2>&1 || started+=(rt)
 start_rt
-if [ -f scripts/redmine-host.sh ]; then
-  bash scripts/redmine-host.sh status >/dev/null 2>&1 || started+=(redmine)
-  start_redmine
-fi
+bash scripts/redmine-host.sh status >/dev/null 2>&1 || started+=(redmine)
+start_redmine
 
 export CI_PLUGIN_REQUIRE_LIVE=1
 export CI_PLUGIN_DISABLE_EXTERNAL=1   # third-party plugins on this machine must not change results

@@ -8,11 +8,8 @@ from ci_plugin.hookspecs import hookimpl
 @hookimpl
 def ci_register_hosts(add_host):
     """Register Request Tracker 5 (``rt``) and Redmine 5 (``redmine``)."""
+    from ci_plugin.hosts.redmine.adapter import RedmineAdapter
     from ci_plugin.hosts.rt.adapter import RTAdapter
 
     add_host(RTAdapter.name, RTAdapter)
-    try:
-        from ci_plugin.hosts.redmine.adapter import RedmineAdapter
-    except ImportError:  # pragma: no cover - while the Redmine adapter is not installed
-        return
     add_host(RedmineAdapter.name, RedmineAdapter)
