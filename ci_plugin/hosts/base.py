@@ -2,7 +2,8 @@
 
 An adapter turns these calls into the host's REST API and hides every host quirk (RT's refusals
 inside HTTP 200, Redmine's 204 without a body, page caps, values as strings). The core never
-builds a URL. ``tests/contract`` runs one behaviour suite against every adapter.
+builds a URL. The contract suite (``tests/live/test_contract_*.py``) runs one behaviour suite
+against every adapter.
 
 Writing an adapter for another host (Jira, ServiceNow, GLPI, Zammad): subclass
 :class:`HostAdapter`, implement the abstract methods, and register the class from your package
@@ -22,6 +23,13 @@ from ci_plugin.model import Ticket
 
 if TYPE_CHECKING:  # pragma: no cover
     from ci_plugin.config import Config
+
+
+#: The kinds ``get_ticket(id, links=True)`` sorts links into. An improvement's links are
+#: ``sources``, ``problems``, ``projects``, ``follow_ups``, ``depends_on`` and ``related``; a
+#: record outside the register (a source, problem or project) sees the improvements linked to it
+#: as ``improvements``, so links read the same from both ends.
+LINK_BUCKETS = ("sources", "problems", "projects", "follow_ups", "depends_on", "related", "improvements")
 
 
 @dataclass
@@ -100,7 +108,9 @@ class HostAdapter(abc.ABC):
 
     @abc.abstractmethod
     def get_ticket(self, ticket_id: str, *, links: bool = False) -> Ticket:
-        """Read any ticket. ``links=True`` also classifies its links. Raises NotFound."""
+        """Read any ticket. ``links=True`` also sorts its links into :data:`LINK_BUCKETS`
+        (an improvement's links by kind; another record's links to improvements as
+        ``improvements``). Raises NotFound."""
 
     @abc.abstractmethod
     def in_register(self, ticket: Ticket) -> bool:

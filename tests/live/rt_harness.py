@@ -85,7 +85,8 @@ class RTHarness:
         return self.raw(ticket_id)["Status"]
 
     def linked(self, ticket_id: str, kind: str) -> list[str]:
-        """Targets of the RT link type configured for ``kind``, read straight from RT."""
+        """Targets of ``kind``, read straight from RT: links of the configured type into the right
+        queue (sources: those also recorded in the source field)."""
         if kind == "depends_on":
             ref = "depends-on"
         else:
@@ -93,7 +94,18 @@ class RTHarness:
             ref = LINK_REFS[link_type]
         found = [str(l["id"]) for l in self.raw(ticket_id).get("_hyperlinks", [])
                  if l.get("ref") == ref and l.get("type") == "ticket"]
+        if kind == "sources":
+            recorded = set(self.field(ticket_id, "source_tickets"))
+            found = [t for t in found if t in recorded]
+        elif kind != "depends_on":  # problems, projects, follow-ups: only links into their queue
+            queue = {"problems": QUEUES["problem"], "projects": QUEUES["project"],
+                     "follow_ups": self.register.config.section("rt")["queue"]}[kind]
+            found = [t for t in found if self._queue_name(t) == queue]
         return sorted(found, key=int)
+
+    def _queue_name(self, ticket_id: str) -> str:
+        queue_id = self.raw(ticket_id)["Queue"]["id"]
+        return self.session.request("GET", f"queue/{queue_id}").json()["Name"]
 
     def comments(self, ticket_id: str) -> list[str]:
         """Text of every plain-text message on the ticket (its description and comments)."""

@@ -25,7 +25,7 @@ def test_link_records_problem_and_project_once(host, run_cli):
     record = json.loads(result.out)
     assert record["added"] == {"problems": [problem], "projects": [project]}
     assert record["links"]["problems"] == [problem] and record["links"]["projects"] == [project]
-    assert problem in host.linked(imp, "problems") and host.linked(imp, "projects") == [project]
+    assert host.linked(imp, "problems") == [problem] and host.linked(imp, "projects") == [project]
     assert any(f"Linked to problem #{problem}" in c for c in host.comments(imp))
     again = run_cli("--config", host.config_path, "link", imp, "--problem", problem)
     assert again.code == 0 and "links already in place" in again.out

@@ -11,7 +11,7 @@ import responses
 from responses import matchers
 
 from ci_plugin import config
-from ci_plugin.errors import HostRefused, NotProvisionedError
+from ci_plugin.errors import HostRefused, NotProvisionedError, UsageError
 from ci_plugin.hosts.redmine import adapter as adapter_module
 from ci_plugin.hosts.redmine import spec as provisioning_spec
 from ci_plugin.hosts.redmine.adapter import RedmineAdapter, decode_ids, encode_ids
@@ -142,12 +142,20 @@ def test_statuses_are_matched_exactly_so_redmines_New_is_not_the_registers_new()
 def test_a_422_on_create_is_a_refusal_with_redmines_words():
     metadata()
     responses.post(f"{URL}/issues.json", status=422,
-                   json={"errors": ["Ci category is not included in the list", "Ci rank is not a number"]})
+                   json={"errors": ["Ci rank is not a number"]})
     with pytest.raises(HostRefused) as caught:
-        adapter().create_improvement("Faster triage", "text", {"category": "finance", "rank": "x"}, {})
-    assert str(caught.value) == ("Redmine refused POST issues.json (HTTP 422): Ci category is not included in the list; "
-                                 "Ci rank is not a number")
+        adapter().create_improvement("Faster triage", "text", {"category": "service", "rank": "x"}, {})
+    assert str(caught.value) == "Redmine refused POST issues.json (HTTP 422): Ci rank is not a number"
     assert caught.value.status == 422
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_a_value_outside_a_list_field_is_refused_before_sending_naming_the_value():
+    metadata()
+    with pytest.raises(UsageError) as caught:
+        adapter().create_improvement("Faster triage", "text", {"category": "finance"}, {})
+    assert str(caught.value) == ("category: 'finance' is not a valid value for Redmine field 'CI Category' "
+                                 "(one of: service, process, practice, technology, people)")
 
 
 @responses.activate(assert_all_requests_are_fired=True)

@@ -40,7 +40,7 @@ from urllib.parse import quote
 
 from ci_plugin import fields as register_fields
 from ci_plugin.errors import HostRefused, NotFound, NotProvisionedError, PermissionDenied, UsageError
-from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
+from ci_plugin.hosts.base import LINK_BUCKETS, Change, Finding, HostAdapter, ManualStep
 from ci_plugin.hosts.redmine import spec as provisioning_spec
 from ci_plugin.http import HostSession
 from ci_plugin.model import Ticket
@@ -392,7 +392,8 @@ class RedmineAdapter(HostAdapter):
             fields=values,
         )
         if classify:
-            ticket.links = self._classify_links(ticket_id, data.get("relations") or [], values.get("source_tickets") or [])
+            ticket.links = self._classify_links(ticket_id, data.get("relations") or [], values.get("source_tickets") or [],
+                                                outside=ticket.container != self.tracker_name)
             if projects:
                 ticket.links["projects"] = projects
         else:
@@ -415,15 +416,19 @@ class RedmineAdapter(HostAdapter):
                 found.append((source, _REVERSE.get(kind, kind)))
         return found
 
-    def _classify_links(self, ticket_id: str, relations: list[dict[str, Any]], source_ids: list[str]) -> dict[str, list[str]]:
-        """Sort an improvement's relations into register link kinds (by type, target tracker, source field)."""
-        links: dict[str, list[str]] = {k: [] for k in ("sources", "problems", "projects", "follow_ups", "related", "depends_on")}
+    def _classify_links(self, ticket_id: str, relations: list[dict[str, Any]], source_ids: list[str],
+                        outside: bool = False) -> dict[str, list[str]]:
+        """Sort an improvement's relations into register link kinds (by type, target tracker, source
+        field); for an issue ``outside`` the register, its relations to improvements are ``improvements``."""
+        links: dict[str, list[str]] = {k: [] for k in LINK_BUCKETS}
         pairs = self._relations(ticket_id, relations)
         sources = {str(s) for s in source_ids}
-        tracker_of = self._trackers_of(sorted({o for o, _ in pairs if o not in sources}, key=int))
+        tracker_of = self._trackers_of(sorted({o for o, _ in pairs if outside or o not in sources}, key=int))
         for other, kind in pairs:
             tracker = tracker_of.get(other)
-            if other in sources:
+            if outside:
+                bucket = "improvements" if tracker == self.tracker_name else "related"
+            elif other in sources:
                 bucket = "sources"
             elif tracker == self.problem_tracker and kind == self.link_types["problem"]:
                 bucket = "problems"
@@ -514,8 +519,21 @@ class RedmineAdapter(HostAdapter):
                 value = [str(v) for v in raw] if spec.multi else (str(raw[0]) if raw else "")
             else:
                 value = "" if raw is None else str(raw)
+            self._check_listed(key, cf, value)
             body.append({"id": cf["id"], "value": value})
         return body
+
+    @staticmethod
+    def _check_listed(key: str, cf: dict[str, Any], value: Any) -> None:
+        """Refuse a value outside a list field's possible values before Redmine answers 422 in
+        words that do not name the value."""
+        allowed = [str(v.get("value")) for v in cf.get("possible_values") or []]
+        if cf.get("field_format") != "list" or not allowed:
+            return
+        for item in value if isinstance(value, list) else [value]:
+            if item != "" and item not in allowed:
+                raise UsageError(f"{key}: {item!r} is not a valid value for Redmine field {cf['name']!r} "
+                                 f"(one of: {', '.join(allowed)})")
 
     def create_improvement(self, title: str, description: str, fields: dict[str, Any], links: dict[str, list[str]]) -> str:
         project = self._register_project()

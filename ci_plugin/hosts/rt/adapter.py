@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from ci_plugin import fields as register_fields
 from ci_plugin.errors import HostRefused, NotFound, UsageError
-from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
+from ci_plugin.hosts.base import LINK_BUCKETS, Change, Finding, HostAdapter, ManualStep
 from ci_plugin.hosts.rt import lifecycle
 from ci_plugin.http import HostSession
 from ci_plugin.model import Ticket
@@ -305,20 +305,26 @@ class RTAdapter(HostAdapter):
         return ticket
 
     def _classify_links(self, data: dict[str, Any], source_ids: list[str]) -> dict[str, list[str]]:
-        """Sort an improvement's RT links into register link kinds (by type, target queue, source field)."""
+        """Sort an improvement's RT links into register link kinds (by type, target queue, source
+        field); for a ticket outside the register, its links to improvements are ``improvements``."""
         by_ref: dict[str, list[str]] = {}
         for link in data.get("_hyperlinks") or []:
             if link.get("type") == "ticket" and link.get("ref") in _LINK_REFS.values():
                 by_ref.setdefault(link["ref"], []).append(str(link["id"]))
-        links: dict[str, list[str]] = {k: [] for k in ("sources", "problems", "projects", "follow_ups", "related", "depends_on")}
+        links: dict[str, list[str]] = {k: [] for k in LINK_BUCKETS}
         sources = set(str(s) for s in source_ids)
         problem_q, project_q = self.queue(self.problem_queue), self.queue(self.project_queue)
+        register_q = self._queue_id(self.queue_name)
+        queue = data.get("Queue") or {}
+        outside = (str(queue.get("id", "")) if isinstance(queue, dict) else str(queue)) != register_q
         targets = sorted({i for ids in by_ref.values() for i in ids}, key=int)
         queue_of = self._queues_of(targets) if targets else {}
         for ref, ids in by_ref.items():
             for target in ids:
                 target_queue = queue_of.get(target)
-                if target in sources:
+                if outside:  # a source, problem or project record: its links back to improvements
+                    kind = "improvements" if target_queue == register_q else "related"
+                elif target in sources:
                     kind = "sources"
                 elif problem_q and target_queue == str(problem_q["id"]) and ref == _LINK_REFS[self.link_types["problem"]]:
                     kind = "problems"
