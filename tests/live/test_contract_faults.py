@@ -1,0 +1,132 @@
+"""Contract: error mapping and retries against the live host, with faults injected by a proxy.
+
+401 and 404 come from the hosts themselves (test_contract_errors.py). 429 with ``Retry-After``,
+5xx and connection resets are injected by ``fault_proxy.FaultProxy`` between ci-plugin and the
+live host: everything else goes through to the real host, so what is asserted afterwards (one
+improvement, nothing half-written) is read from the host itself.
+"""
+
+import pytest
+
+from ci_plugin import config as config_module
+from ci_plugin.errors import HostUnavailable, ServerError
+from ci_plugin.register import ImprovementRegister
+from tests.live.fault_proxy import Fault, FaultProxy
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def proxy(host):
+    with FaultProxy(host.url) as running:
+        yield running
+
+
+@pytest.fixture
+def proxied_config(host, proxy, tmp_path):
+    """The test's config, with the host reached through the proxy (one retry, as the base config)."""
+    path = tmp_path / "proxied.toml"
+    path.write_text(host.config_path.read_text().replace(host.url, proxy.url))
+    return path
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    """Record the pauses between retries instead of sleeping through them."""
+    recorded = []
+    monkeypatch.setattr("ci_plugin.http.time.sleep", recorded.append)
+    return recorded
+
+
+def proxied_register(path, waits):
+    register = ImprovementRegister(config_module.load(path))
+    register.host.session._sleep = waits.append
+    return register
+
+
+def convert(run_cli, config, source):
+    return run_cli("--config", config, "convert", source, "--category", "service")
+
+
+def test_429_with_retry_after_is_waited_out_then_the_read_succeeds(host, run_cli, proxy, proxied_config, waits):
+    imp = convert(run_cli, host.config_path, host.ticket("Slow password resets")).out.strip()
+    register = proxied_register(proxied_config, waits)
+    proxy.answer("GET", 429, retry_after="2")
+    improvement = register.get(imp, links=False)
+    assert improvement.id == imp and improvement.get("category") == "service"
+    assert waits == [2.0]
+    assert proxy.outcomes("GET")[:2] == ["status 429", "forwarded"]
+
+
+def test_429_on_create_is_retried_because_the_host_did_not_process_it(host, run_cli, proxy, proxied_config, waits):
+    source = host.ticket("Laptop imaging takes a day")
+    proxy.answer("POST", 429, retry_after="1")
+    result = convert(run_cli, proxied_config, source)
+    assert result.code == 0, result.err
+    assert host.improvements_for(source) == [result.out.strip()]
+    assert proxy.outcomes("POST")[:2] == ["status 429", "forwarded"]
+
+
+def test_5xx_on_a_read_is_retried_with_backoff(host, run_cli, proxy, proxied_config, waits):
+    imp = convert(run_cli, host.config_path, host.ticket("Backups overrun the window")).out.strip()
+    register = proxied_register(proxied_config, waits)
+    proxy.answer("GET", 503)
+    assert register.get(imp, links=False).id == imp
+    assert len(waits) == 1 and waits[0] > 0
+    assert proxy.outcomes("GET")[:2] == ["status 503", "forwarded"]
+
+
+def test_5xx_that_outlasts_the_retries_is_one_clear_error(host, proxy, proxied_config, waits, run_cli):
+    imp = convert(run_cli, host.config_path, host.ticket("Mail relay queues up")).out.strip()
+    register = proxied_register(proxied_config, waits)
+    proxy.answer("GET", 502, times=2)  # the base config allows one retry
+    with pytest.raises(ServerError, match=r"failed on GET .*\(HTTP 502\)"):
+        register.get(imp, links=False)
+    result = run_cli("--config", proxied_config, "show", imp)  # the proxy forwards again: the host is fine
+    assert result.code == 0 and imp in result.out
+
+
+def test_500_on_create_is_not_retried_and_nothing_is_written(host, run_cli, proxy, proxied_config, waits):
+    source = host.ticket("Expense approvals stall")
+    proxy.answer("POST", 500)
+    failed = convert(run_cli, proxied_config, source)
+    assert failed.code == 1 and "(HTTP 500)" in failed.err and len(failed.err.strip().splitlines()) == 1
+    assert proxy.outcomes("POST") == ["status 500"]
+    assert host.improvements_for(source) == []
+    assert not any("Converted into improvement" in c for c in host.comments(source))
+    again = convert(run_cli, proxied_config, source)
+    assert again.code == 0 and host.improvements_for(source) == [again.out.strip()]
+
+
+def test_a_reset_connection_on_a_read_is_retried(host, run_cli, proxy, proxied_config, waits):
+    imp = convert(run_cli, host.config_path, host.ticket("VPN certificate renewals")).out.strip()
+    register = proxied_register(proxied_config, waits)
+    proxy.arm("GET", Fault("reset"))
+    assert register.get(imp, links=False).id == imp
+    assert proxy.outcomes("GET")[:2] == ["reset", "forwarded"]
+
+
+def test_a_reset_connection_on_create_is_not_retried_and_nothing_is_written(host, run_cli, proxy, proxied_config, waits):
+    source = host.ticket("Badge readers reject new staff")
+    register = proxied_register(proxied_config, waits)
+    proxy.arm("POST", Fault("reset"))
+    with pytest.raises(HostUnavailable, match="is unreachable"):
+        register.host.create_improvement(f"Badge provisioning [{host.tag}]", "From the contract suite",
+                                         {"source_tickets": [source]}, {})
+    assert proxy.outcomes("POST") == ["reset"]
+    assert host.improvements_for(source) == []
+
+
+def test_an_answer_lost_after_the_host_created_the_improvement_is_recovered_by_converting_again(
+        host, run_cli, proxy, proxied_config, waits):
+    """The classic non-idempotent failure: the host made the record, the answer never arrived.
+    Converting again must find that improvement instead of making a second one."""
+    source = host.ticket("Shared drive permissions drift")
+    proxy.arm("POST", Fault("reset_after"))
+    lost = convert(run_cli, proxied_config, source)
+    assert lost.code == 3 and "is unreachable" in lost.err
+    made = host.improvements_for(source)
+    assert len(made) == 1  # the host did create it
+    again = convert(run_cli, proxied_config, source)
+    assert again.code == 0, again.err
+    assert again.out.strip() == made[0] and host.improvements_for(source) == made
