@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-LINK_KINDS = ("sources", "problems", "projects", "follow_ups", "related", "depends_on")
+#: The kinds links are sorted into. An improvement's links are ``sources``, ``problems``,
+#: ``projects``, ``follow_ups``, ``depends_on`` and ``related``; a record outside the register (a
+#: source, problem or project) sees the improvements linked to it as ``improvements``, so links
+#: read the same from both ends.
+LINK_KINDS = ("sources", "problems", "projects", "follow_ups", "depends_on", "related", "improvements")
 
 
 @dataclass

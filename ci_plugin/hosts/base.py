@@ -25,13 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ci_plugin.config import Config
 
 
-#: The kinds ``get_ticket(id, links=True)`` sorts links into. An improvement's links are
-#: ``sources``, ``problems``, ``projects``, ``follow_ups``, ``depends_on`` and ``related``; a
-#: record outside the register (a source, problem or project) sees the improvements linked to it
-#: as ``improvements``, so links read the same from both ends.
-LINK_BUCKETS = ("sources", "problems", "projects", "follow_ups", "depends_on", "related", "improvements")
-
-
 @dataclass
 class Finding:
     """One thing ``doctor`` checked: ``ok`` or not, with a one-line detail."""
@@ -108,7 +101,7 @@ class HostAdapter(abc.ABC):
 
     @abc.abstractmethod
     def get_ticket(self, ticket_id: str, *, links: bool = False) -> Ticket:
-        """Read any ticket. ``links=True`` also sorts its links into :data:`LINK_BUCKETS`
+        """Read any ticket. ``links=True`` also sorts its links into :data:`ci_plugin.model.LINK_KINDS`
         (an improvement's links by kind; another record's links to improvements as
         ``improvements``). Raises NotFound."""
 

@@ -40,10 +40,10 @@ from urllib.parse import quote
 
 from ci_plugin import fields as register_fields
 from ci_plugin.errors import HostRefused, NotFound, NotProvisionedError, PermissionDenied, UsageError
-from ci_plugin.hosts.base import LINK_BUCKETS, Change, Finding, HostAdapter, ManualStep
+from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
 from ci_plugin.hosts.redmine import spec as provisioning_spec
 from ci_plugin.http import HostSession
-from ci_plugin.model import Ticket
+from ci_plugin.model import LINK_KINDS, Ticket
 from ci_plugin.workflow import FINAL_STATES, STATES, StateMap
 
 PAGE_SIZE = 100  # Redmine caps ``limit`` at 100
@@ -420,7 +420,7 @@ class RedmineAdapter(HostAdapter):
                         outside: bool = False) -> dict[str, list[str]]:
         """Sort an improvement's relations into register link kinds (by type, target tracker, source
         field); for an issue ``outside`` the register, its relations to improvements are ``improvements``."""
-        links: dict[str, list[str]] = {k: [] for k in LINK_BUCKETS}
+        links: dict[str, list[str]] = {k: [] for k in LINK_KINDS}
         pairs = self._relations(ticket_id, relations)
         sources = {str(s) for s in source_ids}
         tracker_of = self._trackers_of(sorted({o for o, _ in pairs if outside or o not in sources}, key=int))

@@ -23,10 +23,10 @@ from urllib.parse import quote
 
 from ci_plugin import fields as register_fields
 from ci_plugin.errors import HostRefused, NotFound, UsageError
-from ci_plugin.hosts.base import LINK_BUCKETS, Change, Finding, HostAdapter, ManualStep
+from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
 from ci_plugin.hosts.rt import lifecycle
 from ci_plugin.http import HostSession
-from ci_plugin.model import Ticket
+from ci_plugin.model import LINK_KINDS, Ticket
 from ci_plugin.workflow import StateMap
 
 PAGE_SIZE = 100
@@ -311,13 +311,14 @@ class RTAdapter(HostAdapter):
         for link in data.get("_hyperlinks") or []:
             if link.get("type") == "ticket" and link.get("ref") in _LINK_REFS.values():
                 by_ref.setdefault(link["ref"], []).append(str(link["id"]))
-        links: dict[str, list[str]] = {k: [] for k in LINK_BUCKETS}
+        links: dict[str, list[str]] = {k: [] for k in LINK_KINDS}
         sources = set(str(s) for s in source_ids)
         problem_q, project_q = self.queue(self.problem_queue), self.queue(self.project_queue)
         register_q = self._queue_id(self.queue_name)
         queue = data.get("Queue") or {}
         outside = (str(queue.get("id", "")) if isinstance(queue, dict) else str(queue)) != register_q
-        targets = sorted({i for ids in by_ref.values() for i in ids}, key=int)
+        # The queue of a recorded source does not matter: it is a source whatever its queue.
+        targets = sorted({i for ids in by_ref.values() for i in ids if outside or i not in sources}, key=int)
         queue_of = self._queues_of(targets) if targets else {}
         for ref, ids in by_ref.items():
             for target in ids:
