@@ -7,7 +7,9 @@ Where plugins come from, in the order they are registered:
 * **builtin**: modules of ``hooks/`` (``ci_plugin.hooks``), off until an admin enables them in
   ``[hooks] enabled`` or with ``ci-plugin hooks enable NAME``;
 * **external**: packages exposing the entry-point group ``ci_plugin``, on unless listed in
-  ``[hooks] disabled``; ``CI_PLUGIN_DISABLE_EXTERNAL=1`` skips them all.
+  ``[hooks] disabled``; ``CI_PLUGIN_DISABLE_EXTERNAL=1`` skips them all, except the plugin
+  whose entry point is named after the configured ``[host] type`` (see
+  :meth:`PluginManager.load_host_plugin`): without it no command could run.
 
 The facade also enforces the failure policy of each hook kind (see :mod:`ci_plugin.hookspecs`):
 :meth:`PluginManager.guard` and :meth:`PluginManager.notify` call every implementation
@@ -81,6 +83,7 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.infos: list[PluginInfo] = []
         enabled_set, disabled_set = set(enabled or []), set(disabled or [])
+        self.disabled = disabled_set
         if load_external is None:
             load_external = os.environ.get(DISABLE_EXTERNAL_ENV, "") not in ("1", "true", "yes")
         for module_name in CORE_PLUGINS:
@@ -154,6 +157,23 @@ class PluginManager:
             self._call_registry("ci_register_hosts", add_host=add)
             self._hosts = found
         return self._hosts
+
+    def load_host_plugin(self, host_type: str) -> bool:
+        """Load the external plugin whose entry point is named ``host_type``, if it is not loaded.
+
+        The configuration names the host it needs (``[host] type``), so the plugin providing it
+        is loaded even when external plugins are otherwise off (``CI_PLUGIN_DISABLE_EXTERNAL=1``
+        or ``load_external=False``); ``[hooks] disabled`` still switches it off. Returns whether
+        a plugin was loaded (the host registry is then collected again).
+        """
+        if host_type in self.disabled or any(info.name == host_type and info.enabled for info in self.infos):
+            return False
+        found = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == host_type]
+        if not found:
+            return False
+        self._add_external(found[0], True)
+        self._hosts = None
+        return True
 
     def scoring_models(self) -> dict[str, Any]:
         """Scoring models by name, from every ``ci_register_scoring_models``."""

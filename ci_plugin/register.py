@@ -37,6 +37,9 @@ class ImprovementRegister:
         if host is None:
             adapters = self.plugins.hosts()
             adapter_class = adapters.get(config.host_type)
+            if adapter_class is None and self.plugins.load_host_plugin(config.host_type):
+                adapters = self.plugins.hosts()  # a host from a third-party package, named by the config
+                adapter_class = adapters.get(config.host_type)
             if adapter_class is None:
                 raise ConfigError(
                     f"host.type: unknown host type {config.host_type!r}; known: {', '.join(sorted(adapters))}"
