@@ -1,32 +1,49 @@
 #!/usr/bin/env bash
 # The demo (README's first command): on a fresh machine, installs ci-plugin in .venv, brings up
-# a local Request Tracker 5 on 127.0.0.1, provisions the register, and walks through the
-# continual improvement practice: convert, link, flag + sync, assess, business case,
-# prioritise, move through the workflow, measure, show and list the register.
-# RT stays up afterwards (web UI at the URL printed, user root / password): stop it with
-#   bash scripts/rt-host.sh down
+# a local Request Tracker 5 (default) or Redmine 5 on 127.0.0.1, provisions the register, and
+# walks through the continual improvement practice: convert, link, flag + sync, assess, business
+# case, prioritise, move through the workflow, measure, show and list the register.
+#
+#   bash scripts/demo.sh            # against Request Tracker 5
+#   bash scripts/demo.sh redmine    # against Redmine 5
+#
+# The host stays up afterwards (web UI at the URL printed): stop it with
+#   bash scripts/rt-host.sh down   (or scripts/redmine-host.sh down)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+host=${1:-rt}
+case "$host" in
+  rt|redmine) ;;
+  *) echo "usage: bash scripts/demo.sh [rt|redmine]" >&2; exit 2 ;;
+esac
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
 ensure_venv
-start_rt
 export PATH="$root/.venv/bin:$PATH"
 mkdir -p .ci-state
-export CI_PLUGIN_CONFIG="$root/.ci-state/demo.toml"
+export CI_PLUGIN_CONFIG="$root/.ci-state/demo-$host.toml"
+if [ "$host" = rt ]; then
+  start_rt
+  url=$CI_PLUGIN_RT_URL token_env=CI_PLUGIN_RT_TOKEN
+  web="$CI_PLUGIN_RT_URL (user root, password \"password\")"
+else
+  start_redmine
+  url=$CI_PLUGIN_REDMINE_URL token_env=CI_PLUGIN_REDMINE_KEY
+  web="$CI_PLUGIN_REDMINE_URL (user admin; Redmine's default password \"admin\" must be changed at first login)"
+fi
 cat > "$CI_PLUGIN_CONFIG" <<TOML
 [host]
-type = "rt"
-url = "$CI_PLUGIN_RT_URL"
-token_env = "CI_PLUGIN_RT_TOKEN"
+type = "$host"
+url = "$url"
+token_env = "$token_env"
 
 [hooks]
 enabled = ["audit_log", "require_assessment", "require_business_case", "require_verdict", "followup_on_missed"]
 
 [hooks.audit_log]
-path = "$root/.ci-state/demo-audit.jsonl"
+path = "$root/.ci-state/demo-audit-$host.jsonl"
 TOML
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
@@ -34,35 +51,15 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 step ci-plugin setup
 step ci-plugin doctor
 
-# Some service-desk traffic to improve on (made directly in RT, as agents and users would).
-read -r inc1 inc2 inc3 inc4 problem project < <(python - <<'PY'
-from ci_plugin import config
-from ci_plugin.register import ImprovementRegister
-
-host = ImprovementRegister(config.load()).host
-def ticket(queue, subject, text, **cf):
-    body = {"Queue": queue, "Subject": subject, "Content": text, "ContentType": "text/plain"}
-    if cf:
-        body["CustomFields"] = cf
-    return host.session.request("POST", "ticket", json=body).json()["id"]
-print(
-    ticket("General", "Password reset takes 2 days", "User locked out since Monday."),
-    ticket("General", "Laptop setup for new hire not ready", "Starter on 1st had no laptop."),
-    ticket("General", "Laptop setup late again", "Second starter this month without a laptop."),
-    ticket("General", "Email outage, 6 hours to restore", "MTTR far above target.",
-           **{"Improvement candidate": "yes"}),
-    ticket("Problems", "Self-service password reset missing", "Root cause of many reset calls."),
-    ticket("Projects", "Identity platform 2027", "Programme that will deliver SSPR."),
-)
-PY
-)
+# Some service-desk traffic to improve on (made directly in the host, as agents and users would).
+read -r inc1 inc2 inc3 inc4 problem project < <(python "$root/scripts/demo_tickets.py")
 
 step ci-plugin convert "$inc1" --category process --problem "$problem"
 imp1=$(ci-plugin convert "$inc1" 2>/dev/null)   # again: the same improvement, nothing created
 step ci-plugin convert "$inc2" "$inc3" --category service --title "Ready laptops on day one"
 imp2=$(ci-plugin convert "$inc2" 2>/dev/null)
 step ci-plugin link "$imp1" --project "$project"
-step ci-plugin sync                  # converts the ticket an agent flagged in RT
+step ci-plugin sync                  # converts the ticket an agent flagged in the host
 imp3=$(ci-plugin convert "$inc4" 2>/dev/null)
 
 step ci-plugin models
@@ -82,4 +79,4 @@ step ci-plugin transition "$imp1" closed
 step ci-plugin show "$imp1"
 step ci-plugin register --sort rank
 
-printf '\nRT web UI: %s (user root, password "password"); stop it with: bash scripts/rt-host.sh down\n' "$CI_PLUGIN_RT_URL"
+printf '\nweb UI: %s\nstop it with: bash scripts/%s-host.sh down\n' "$web" "$host"

@@ -31,10 +31,15 @@ start_redmine() {
   # Bring up Redmine 5 on loopback and run the register's provisioning script in it.
   bash "$root/scripts/redmine-host.sh" up
   eval "$(bash "$root/scripts/redmine-host.sh" env)"
-  local cfg script
-  cfg=$(mktemp) script=$(mktemp)
+  local cfg script out
+  cfg=$(mktemp) script=$(mktemp) out=$(mktemp)
   printf '[host]\ntype = "redmine"\nurl = "%s"\ntoken_env = "CI_PLUGIN_REDMINE_KEY"\n' "$CI_PLUGIN_REDMINE_URL" > "$cfg"
   "$root/.venv/bin/ci-plugin" --config "$cfg" setup --print-provisioning > "$script"
-  bash "$root/scripts/redmine-host.sh" provision "$script"
-  rm -f "$cfg" "$script"
+  if ! bash "$root/scripts/redmine-host.sh" provision "$script" > "$out" 2>&1; then
+    cat "$out" >&2
+    rm -f "$cfg" "$script" "$out"
+    return 1
+  fi
+  grep -v '^unchanged ' "$out" || true   # what the script changed, and its summary
+  rm -f "$cfg" "$script" "$out"
 }

@@ -564,7 +564,12 @@ cmd_install_config() {
     sed "s|$tmp|$file|g" "$RUN_DIR/snippet-check.log" >&2
     die "$file does not compile; nothing installed"
   }
-  # 2. install it (keeping the old one) and let RT load and validate the whole configuration
+  # 2. the same snippet already installed: nothing to do, no restart
+  if [ -f "$SNIPPET_CONFIG" ] && cmp -s "$tmp" "$SNIPPET_CONFIG"; then
+    log "$SNIPPET_CONFIG is already this snippet; nothing to install"
+    return 0
+  fi
+  # 3. install it (keeping the old one) and let RT load and validate the whole configuration
   if [ -f "$SNIPPET_CONFIG" ]; then
     backup="$LIB_DIR/60-ci-plugin-lifecycle.pm.previous"
     cp -p "$SNIPPET_CONFIG" "$backup"
@@ -585,7 +590,7 @@ cmd_install_config() {
   [ -n "$backup" ] && rm -f "$backup"
   grep '^lifecycles:' "$RUN_DIR/config-check.log" | sed 's/^/rt-host: /' >&2 || true
   log "installed $file as $SNIPPET_CONFIG"
-  # 3. RT reads lifecycles at start only
+  # 4. RT reads lifecycles at start only
   if our_sid >/dev/null; then
     running=1
     stop_server
