@@ -1,4 +1,6 @@
-"""Fixtures for the live hosts started by ``scripts/rt-host.sh`` and ``scripts/redmine-host.sh``.
+"""Fixtures for the live hosts started by ``scripts/rt-host.sh`` and ``scripts/redmine-host.sh``,
+and for the fixture-backed Zammad of ``tests/fixture_hosts`` (the worked example of a third-party
+host adapter, ``docs/examples/ci_host_zammad``, installed with pip and run against a fake).
 
 ``host`` runs a test once per live host through a *harness* (``rt_harness.py``,
 ``redmine_harness.py``: one API), which is how the contract suite is written once for every
@@ -15,7 +17,8 @@ import pytest
 
 from tests.conftest import STATE, host_env
 
-HOSTS = ("rt", "redmine")
+HOSTS = ("rt", "redmine", "zammad")
+FIXTURE_HOSTS = ("zammad",)  # fakes, not live hosts: their ids say so
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +67,24 @@ def redmine(redmine_base_config, redmine_env, tmp_path):
     return RedmineHarness(redmine_base_config, tmp_path, redmine_env["CI_PLUGIN_REDMINE_URL"])
 
 
-@pytest.fixture(params=HOSTS)
+@pytest.fixture(scope="session")
+def zammad_env(tmp_path_factory):
+    """The fake Zammad with the example adapter installed and the register provisioned."""
+    from tests.fixture_hosts.zammad_harness import zammad_session
+
+    with zammad_session(tmp_path_factory) as session:
+        yield session
+
+
+@pytest.fixture
+def zammad(zammad_env, tmp_path):
+    """The Zammad harness (fixture-backed), for Zammad-only tests."""
+    from tests.fixture_hosts.zammad_harness import zammad_harness
+
+    return zammad_harness(zammad_env, tmp_path)
+
+
+@pytest.fixture(params=HOSTS, ids=lambda name: f"{name}-fixture" if name in FIXTURE_HOSTS else name)
 def host(request):
-    """The contract suite's host: the test runs once against every live host."""
+    """The contract suite's host: the test runs once against every host (live or fixture-backed)."""
     return request.getfixturevalue(request.param)
