@@ -111,6 +111,26 @@ class HostSession:
         if headers:
             self.session.headers.update(headers)
 
+    @classmethod
+    def from_config(
+        cls, config: Any, *, auth: Callable[[str], dict[str, str]], host_name: str, api_path: str = ""
+    ) -> HostSession:
+        """The session of the host in ``config``'s ``[host]`` section: its URL (plus ``api_path``),
+        timeouts, retries and TLS setting, JSON bodies, and the auth headers ``auth`` builds from
+        the secret (read from ``token_env`` only now; the session redacts it from every message)."""
+        host = config.data["host"]
+        secret = config.token()
+        return cls(
+            host["url"].rstrip("/") + api_path,
+            headers={**auth(secret), "Content-Type": "application/json"},
+            secret=secret,
+            connect_timeout=host["connect_timeout"],
+            read_timeout=host["timeout"],
+            retries=host["retries"],
+            verify=host["verify_tls"],
+            host_name=host_name,
+        )
+
     @property
     def request_count(self) -> int:
         """How many HTTP requests went out (retries included)."""

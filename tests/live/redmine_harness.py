@@ -9,7 +9,6 @@ would on a real service desk.
 from __future__ import annotations
 
 import subprocess
-import uuid
 from pathlib import Path
 
 from ci_plugin import config as config_module
@@ -17,6 +16,7 @@ from ci_plugin import fields as register_fields
 from ci_plugin.errors import NotFound
 from ci_plugin.provisioning import setup
 from ci_plugin.register import ImprovementRegister
+from tests.live.harness import HostHarness
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST_SCRIPT = ROOT / "scripts" / "redmine-host.sh"
@@ -59,37 +59,15 @@ def redmine_provisioned(env: dict[str, str], tmp_path_factory) -> Path:
     return path
 
 
-class RedmineHarness:
+class RedmineHarness(HostHarness):
     """Helpers over the live Redmine for one test."""
 
     name = "redmine"
     _helpdesk_id: int | None = None  # the source project, shared by every test of the session
 
     def __init__(self, base_config_path: Path, tmp_path: Path, url: str):
-        self.base_config = base_config_path
-        self.url = url
-        self.tmp_path = tmp_path
-        self.config_path = tmp_path / "ci-plugin.toml"
-        self.config_path.write_text(base_config_path.read_text())
-        self.tag = uuid.uuid4().hex[:8]
-        self._register: ImprovementRegister | None = None
+        super().__init__(base_config_path, tmp_path, url)
         self._projects = 0
-
-    def configure(self, extra_toml: str) -> Path:
-        """This test's config: the base one plus ``extra_toml``."""
-        self.config_path.write_text(self.base_config.read_text() + "\n" + extra_toml)
-        self._register = None
-        return self.config_path
-
-    @property
-    def register(self) -> ImprovementRegister:
-        if self._register is None:
-            self._register = ImprovementRegister(config_module.load(self.config_path))
-        return self._register
-
-    @property
-    def session(self):
-        return self.register.host.session
 
     @property
     def settings(self) -> dict:
@@ -127,9 +105,6 @@ class RedmineHarness:
                                          json={"project": {"tracker_ids": sorted(set(have) | set(wanted))}})
             RedmineHarness._helpdesk_id = int(project["id"])
         return RedmineHarness._helpdesk_id
-
-    def _cf_name(self, key: str) -> str:
-        return self.register.config.section("fields")[key]
 
     # --- the harness API ------------------------------------------------------------------------
 
@@ -229,6 +204,3 @@ class RedmineHarness:
     def set_flag(self, ticket_id: str, value: str) -> None:
         cf_id = self.cf(self._cf_name("candidate"))["id"]
         self.session.request("PUT", f"issues/{ticket_id}.json", json={"issue": {"custom_fields": [{"id": cf_id, "value": value}]}})
-
-    def improvements_for(self, source_id: str) -> list[str]:
-        return self.register.host.improvements_from_source(source_id)

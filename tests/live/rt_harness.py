@@ -5,12 +5,12 @@ Same API as ``tests/live/redmine_harness.py``; the contract tests only use this 
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from ci_plugin import config as config_module
 from ci_plugin.provisioning import setup
 from ci_plugin.register import ImprovementRegister
+from tests.live.harness import HostHarness
 
 QUEUES = {"incident": "General", "problem": "Problems", "project": "Projects"}
 KIND_KEYS = {"sources": "source", "problems": "problem", "projects": "project", "follow_ups": "follow_up"}
@@ -28,34 +28,10 @@ def rt_provisioned(env: dict[str, str], tmp_path_factory) -> Path:
     return path
 
 
-class RTHarness:
+class RTHarness(HostHarness):
     """Helpers over the live RT for one test."""
 
     name = "rt"
-
-    def __init__(self, base_config_path: Path, tmp_path: Path, url: str):
-        self.base_config = base_config_path
-        self.url = url
-        self.config_path = tmp_path / "ci-plugin.toml"
-        self.config_path.write_text(base_config_path.read_text())
-        self.tag = uuid.uuid4().hex[:8]
-        self._register: ImprovementRegister | None = None
-
-    def configure(self, extra_toml: str) -> Path:
-        """This test's config: the base one plus ``extra_toml``."""
-        self.config_path.write_text(self.base_config.read_text() + "\n" + extra_toml)
-        self._register = None
-        return self.config_path
-
-    @property
-    def register(self) -> ImprovementRegister:
-        if self._register is None:
-            self._register = ImprovementRegister(config_module.load(self.config_path))
-        return self._register
-
-    @property
-    def session(self):
-        return self.register.host.session
 
     def ticket(self, subject: str = "Printer queue stalls", kind: str = "incident",
                content: str = "Users cannot print after 5pm.", flagged: bool = False) -> str:
@@ -69,9 +45,6 @@ class RTHarness:
     def raw(self, ticket_id: str) -> dict:
         """The ticket as REST2 returns it."""
         return self.session.request("GET", f"ticket/{ticket_id}").json()
-
-    def _cf_name(self, key: str) -> str:
-        return self.register.config.section("fields")[key]
 
     def field(self, ticket_id: str, key: str) -> list[str]:
         """Values of a register field's custom field, read straight from RT."""
@@ -120,6 +93,3 @@ class RTHarness:
 
     def set_flag(self, ticket_id: str, value: str) -> None:
         self.session.request("PUT", f"ticket/{ticket_id}", json={"CustomFields": {self._cf_name("candidate"): value}})
-
-    def improvements_for(self, source_id: str) -> list[str]:
-        return self.register.host.improvements_from_source(source_id)

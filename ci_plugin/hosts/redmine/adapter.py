@@ -108,18 +108,7 @@ class RedmineAdapter(HostAdapter):
 
     @classmethod
     def open_session(cls, config: Any) -> HostSession:
-        host = config.data["host"]
-        key = config.token()
-        return HostSession(
-            host["url"].rstrip("/"),
-            headers={"X-Redmine-API-Key": key, "Content-Type": "application/json"},
-            secret=key,
-            connect_timeout=host["connect_timeout"],
-            read_timeout=host["timeout"],
-            retries=host["retries"],
-            verify=host["verify_tls"],
-            host_name="Redmine",
-        )
+        return HostSession.from_config(config, host_name="Redmine", auth=lambda key: {"X-Redmine-API-Key": key})
 
     # --- metadata (fetched once per process) ---------------------------------------------------
 

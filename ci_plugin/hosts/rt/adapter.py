@@ -91,18 +91,8 @@ class RTAdapter(HostAdapter):
 
     @classmethod
     def open_session(cls, config: Any) -> HostSession:
-        host = config.data["host"]
-        token = config.token()
-        return HostSession(
-            host["url"].rstrip("/") + "/REST/2.0",
-            headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
-            secret=token,
-            connect_timeout=host["connect_timeout"],
-            read_timeout=host["timeout"],
-            retries=host["retries"],
-            verify=host["verify_tls"],
-            host_name="RT",
-        )
+        return HostSession.from_config(config, api_path="/REST/2.0", host_name="RT",
+                                       auth=lambda token: {"Authorization": f"token {token}"})
 
     # --- metadata (fetched once per process) ---------------------------------------------------
 
