@@ -6,6 +6,32 @@
 log() { printf '%s: %s\n' "$HOST_TAG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# Check what every host script needs: root, a numeric PORT, a STATE directory RUN_USER can
+# reach. PREFIX names the settings in messages (CI_PLUGIN_RT, CI_PLUGIN_REDMINE).
+check_host_settings() {
+  local prefix="$1"
+  [ "$(id -u)" = 0 ] || die "must run as root (it installs packages and switches to $RUN_USER)"
+  [[ "$PORT" =~ ^[0-9]+$ ]] || die "${prefix}_PORT must be a number, got '$PORT'"
+  case "$STATE" in
+    /root | /root/*) die "${prefix}_STATE must not be under /root ($RUN_USER cannot reach it)" ;;
+    *\'* | *\\*) die "${prefix}_STATE must not contain quotes or backslashes" ;;
+    /*) ;;
+    *) die "${prefix}_STATE must be an absolute path, got '$STATE'" ;;
+  esac
+}
+
+# Run a command as RUN_USER from DIR, in a clean environment with HOME set.
+# Usage: run_as_service DIR HOME [NAME=value ...] command args...
+run_as_service() {
+  local dir="$1" home="$2"
+  shift 2
+  (
+    cd "$dir" || exit 1
+    exec setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
+      env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" LANG=C.UTF-8 "$@"
+  )
+}
+
 # Print, one a line, the packages of PACKAGES that are not installed.
 missing_packages() {
   local p

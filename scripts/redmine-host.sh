@@ -78,26 +78,11 @@ clean_env() {
   done
 }
 
-check_settings() {
-  [ "$(id -u)" = 0 ] || die "must run as root (it installs packages and switches to $RUN_USER)"
-  [[ "$PORT" =~ ^[0-9]+$ ]] || die "CI_PLUGIN_REDMINE_PORT must be a number, got '$PORT'"
-  case "$STATE" in
-    /root | /root/*) die "CI_PLUGIN_REDMINE_STATE must not be under /root ($RUN_USER cannot reach it)" ;;
-    /*) ;;
-    *) die "CI_PLUGIN_REDMINE_STATE must be an absolute path, got '$STATE'" ;;
-  esac
-}
+check_settings() { check_host_settings CI_PLUGIN_REDMINE; }
 
 # Run a command as www-data from /usr/share/redmine in a clean environment.
 # Usage: as_redmine [NAME=value ...] command args...   (extra NAME=value go to `env`)
-as_redmine() {
-  (
-    cd "$REDMINE_DIR"
-    exec setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
-      env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$HOME_DIR" LANG=C.UTF-8 \
-      REDMINE_INSTANCE=default RAILS_ENV=production "$@"
-  )
-}
+as_redmine() { run_as_service "$REDMINE_DIR" "$HOME_DIR" REDMINE_INSTANCE=default RAILS_ENV=production "$@"; }
 
 # `rails runner FILE` as www-data (bin/rails of the app if the package ships it).
 # Usage: rails_runner FILE [NAME=value ...]

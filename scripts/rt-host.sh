@@ -90,25 +90,12 @@ HOST_TAG=rt-host
 . "$(dirname "${BASH_SOURCE[0]}")/host-lib.sh"
 
 check_settings() {
-  [ "$(id -u)" = 0 ] || die "must run as root (it installs packages and switches to $RUN_USER)"
-  [[ "$PORT" =~ ^[0-9]+$ ]] || die "CI_PLUGIN_RT_PORT must be a number, got '$PORT'"
+  check_host_settings CI_PLUGIN_RT
   [[ "$READY_TIMEOUT" =~ ^[0-9]+$ ]] || die "CI_PLUGIN_RT_TIMEOUT must be a number of seconds"
-  case "$STATE" in
-    /root | /root/*) die "CI_PLUGIN_RT_STATE must not be under /root ($RUN_USER cannot reach it)" ;;
-    *\'* | *\\*) die "CI_PLUGIN_RT_STATE must not contain quotes or backslashes" ;;
-    /*) ;;
-    *) die "CI_PLUGIN_RT_STATE must be an absolute path, got '$STATE'" ;;
-  esac
 }
 
 # Run a command as www-data in a clean environment (HOME in the state dir).
-as_rt() {
-  (
-    cd "$RUN_DIR"
-    exec setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
-      env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RUN_DIR" LANG=C.UTF-8 "$@"
-  )
-}
+as_rt() { run_as_service "$RUN_DIR" "$RUN_DIR" "$@"; }
 
 ensure_installed() {
   local missing
