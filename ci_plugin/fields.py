@@ -122,3 +122,20 @@ def parse_ticket_id(text: str, what: str = "ticket") -> str:
     if not cleaned.isdigit() or int(cleaned) <= 0:
         raise UsageError(f"{what} id {text!r} is not a positive number")
     return str(int(cleaned))
+
+
+def encode_ids(values: Any) -> str:
+    """Several ticket ids in one string field, for hosts without multi-valued fields:
+    ``["11", "12"] -> ",11,12,"`` (commas on both ends, so a contains-search for ``,11,``
+    matches whole ids only)."""
+    items = values if isinstance(values, (list, tuple)) else [values]
+    ids = [str(v).strip() for v in items if str(v).strip()]
+    return "," + ",".join(ids) + "," if ids else ""
+
+
+def decode_ids(raw: Any) -> list[str]:
+    """The ids of a field written by :func:`encode_ids`: ``",11,12," -> ["11", "12"]`` (a list
+    is joined first)."""
+    if isinstance(raw, list):
+        raw = ",".join(str(v) for v in raw)
+    return [part.strip() for part in str(raw or "").split(",") if part.strip()]

@@ -14,7 +14,6 @@ import importlib
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from ci_plugin import fields as register_fields
 from ci_plugin.provisioning import setup
 from ci_plugin.register import ImprovementRegister
 from tests.fixture_hosts.zammad_fake import FakeZammad
+from tests.live.harness import HostHarness
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "ci_host_zammad"
@@ -107,37 +107,14 @@ def zammad_harness(session: ZammadSession, tmp_path: Path) -> ZammadHarness:
     return ZammadHarness(session.base_config, tmp_path, session.url, session.fake)
 
 
-class ZammadHarness:
+class ZammadHarness(HostHarness):
     """Helpers over the fake Zammad for one test."""
 
     name = "zammad"
 
     def __init__(self, base_config_path: Path, tmp_path: Path, url: str, fake: FakeZammad):
-        self.base_config = base_config_path
-        self.url = url
+        super().__init__(base_config_path, tmp_path, url)
         self.fake = fake
-        self.config_path = tmp_path / "ci-plugin.toml"
-        self.config_path.write_text(base_config_path.read_text())
-        self.tag = uuid.uuid4().hex[:8]
-        self._register: ImprovementRegister | None = None
-
-    def configure(self, extra_toml: str) -> Path:
-        """This test's config: the base one plus ``extra_toml``."""
-        self.config_path.write_text(self.base_config.read_text() + "\n" + extra_toml)
-        self._register = None
-        return self.config_path
-
-    @property
-    def register(self) -> ImprovementRegister:
-        """The register of this test's config."""
-        if self._register is None:
-            self._register = ImprovementRegister(config_module.load(self.config_path))
-        return self._register
-
-    @property
-    def session(self):
-        """The adapter's HTTP session (its ``counts`` are the requests sent)."""
-        return self.register.host.session
 
     @property
     def adapter(self):
@@ -226,7 +203,3 @@ class ZammadHarness:
     def set_flag(self, ticket_id: str, value: str) -> None:
         """Set the candidate attribute, as an agent does in Zammad."""
         self.session.request("PUT", f"tickets/{ticket_id}", json={self._attribute("candidate"): value})
-
-    def improvements_for(self, source_id: str) -> list[str]:
-        """Improvements whose source field holds ``source_id`` (the adapter's idempotency query)."""
-        return self.register.host.improvements_from_source(source_id)

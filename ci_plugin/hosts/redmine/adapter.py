@@ -40,6 +40,7 @@ from urllib.parse import quote
 
 from ci_plugin import fields as register_fields
 from ci_plugin.errors import HostRefused, NotFound, NotProvisionedError, PermissionDenied, UsageError
+from ci_plugin.fields import decode_ids, encode_ids
 from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
 from ci_plugin.hosts.redmine import spec as provisioning_spec
 from ci_plugin.http import HostSession
@@ -62,20 +63,6 @@ _MISSING = "missing: run the provisioning script (`ci-plugin setup --print-provi
 
 # Register link kinds -> keys of [redmine.links].
 _LINK_KIND_CONFIG = {"sources": "source", "problems": "problem", "projects": "project", "follow_ups": "follow_up"}
-
-
-def encode_ids(values: Any) -> str:
-    """Several ids as Redmine keeps them in one string field: ``["11", "12"] -> ",11,12,"``."""
-    items = values if isinstance(values, (list, tuple)) else [values]
-    ids = [str(v).strip() for v in items if str(v).strip()]
-    return "," + ",".join(ids) + "," if ids else ""
-
-
-def decode_ids(raw: Any) -> list[str]:
-    """The ids of an encoded string field: ``",11,12," -> ["11", "12"]`` (lists are joined first)."""
-    if isinstance(raw, list):
-        raw = ",".join(str(v) for v in raw)
-    return [part.strip() for part in str(raw or "").split(",") if part.strip()]
 
 
 class RedmineAdapter(HostAdapter):

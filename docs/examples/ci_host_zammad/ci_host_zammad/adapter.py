@@ -67,6 +67,7 @@ from ci_plugin.errors import (
     PermissionDenied,
     UsageError,
 )
+from ci_plugin.fields import decode_ids, encode_ids
 from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
 from ci_plugin.http import HostSession
 from ci_plugin.model import Ticket
@@ -116,20 +117,6 @@ def attribute_name(display: str) -> str:
     return name if re.match(r"^[a-z]", name) else f"ci_{name}"
 
 
-def encode_ids(values: Any) -> str:
-    """Several ids as they are kept in one attribute: ``["11", "12"] -> ",11,12,"``."""
-    items = values if isinstance(values, (list, tuple)) else [values]
-    ids = [str(v).strip() for v in items if str(v).strip()]
-    return "," + ",".join(ids) + "," if ids else ""
-
-
-def decode_ids(raw: Any) -> list[str]:
-    """The ids kept in one attribute: ``",11,12," -> ["11", "12"]``."""
-    if isinstance(raw, list):
-        raw = ",".join(str(v) for v in raw)
-    return [part.strip() for part in str(raw or "").split(",") if part.strip()]
-
-
 def _plain(value: Any) -> str:
     """A Zammad attribute value as the string the core expects (``None`` is empty)."""
     if value is None:
@@ -163,19 +150,10 @@ class ZammadAdapter(HostAdapter):
 
     @classmethod
     def open_session(cls, config: Any) -> HostSession:
-        """One session on ``URL/api/v1`` with Zammad's token header."""
-        host = config.data["host"]
-        token = config.token()
-        return HostSession(
-            host["url"].rstrip("/") + "/api/v1",
-            headers={"Authorization": f"Token token={token}", "Content-Type": "application/json"},
-            secret=token,
-            connect_timeout=host["connect_timeout"],
-            read_timeout=host["timeout"],
-            retries=host["retries"],
-            verify=host["verify_tls"],
-            host_name="Zammad",
-        )
+        """One session on ``URL/api/v1`` with Zammad's token header (timeouts, retries and
+        redaction come with :meth:`HostSession.from_config`)."""
+        return HostSession.from_config(config, api_path="/api/v1", host_name="Zammad",
+                                       auth=lambda token: {"Authorization": f"Token token={token}"})
 
     # --- metadata (read once per process) -------------------------------------------------------
 
