@@ -139,3 +139,14 @@ def decode_ids(raw: Any) -> list[str]:
     if isinstance(raw, list):
         raw = ",".join(str(v) for v in raw)
     return [part.strip() for part in str(raw or "").split(",") if part.strip()]
+
+
+def encode_checked_ids(key: str, raw: Any) -> str:
+    """The ids of register field ``key`` (a list, or a string kept by :func:`encode_ids`),
+    checked and encoded with :func:`encode_ids`; UsageError names the first item that is not a
+    ticket id, before anything is sent."""
+    ids = decode_ids(raw) if isinstance(raw, str) else [str(v).strip() for v in raw or []]
+    bad = [i for i in ids if not i.isdigit()]
+    if bad:
+        raise UsageError(f"{key}: {bad[0]!r} is not a ticket id")
+    return encode_ids(ids)

@@ -156,10 +156,13 @@ class HostSession:
         params: dict[str, Any] | None = None,
         json: Any = None,
         ok: tuple[int, ...] = (200, 201, 204),
+        headers: dict[str, str | None] | None = None,
     ) -> requests.Response:
         """Send one logical request (with retries) and return the response.
 
-        Raises a :class:`~ci_plugin.errors.HostError` subclass for any status not in ``ok``.
+        ``headers`` add to or, with ``None`` values, remove from the session's headers for this
+        request only. Raises a :class:`~ci_plugin.errors.HostError` subclass for any status not
+        in ``ok``.
         """
         method = method.upper()
         url = self.url(path)
@@ -169,7 +172,7 @@ class HostSession:
             self.counts[method] += 1
             try:
                 response = self.session.request(
-                    method, url, params=params, json=json, timeout=self.timeout
+                    method, url, params=params, json=json, headers=headers, timeout=self.timeout
                 )
             except requests.exceptions.RequestException as exc:
                 if method in IDEMPOTENT and attempt <= self.retries:

@@ -39,7 +39,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ci_plugin import fields as register_fields
-from ci_plugin.errors import HostRefused, NotFound, NotProvisionedError, PermissionDenied, UsageError
+from ci_plugin.errors import HostError, HostRefused, NotFound, NotProvisionedError, PermissionDenied, UsageError
 from ci_plugin.fields import decode_ids, encode_ids
 from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
 from ci_plugin.hosts.redmine import spec as provisioning_spec
@@ -316,15 +316,15 @@ class RedmineAdapter(HostAdapter):
         """Whether Redmine refuses anonymous requests (else a wrong key reads as anonymous)."""
         name = "setting login_required"
         try:
-            response = self.session.session.get(self.session.url("issues.json"), params={"limit": 1},
-                                                headers={"X-Redmine-API-Key": None}, timeout=self.session.timeout)
-        except Exception as exc:  # noqa: BLE001 - any failure means "could not tell"
-            return Finding(name, False, f"could not probe anonymous access: {exc.__class__.__name__}")
-        finally:
-            self.session.counts["GET"] += 1
-        if response.status_code == 401:
+            status = self.session.request("GET", "issues.json", params={"limit": 1}, ok=(200, 401),
+                                          headers={"X-Redmine-API-Key": None}).status_code
+        except HostError as exc:
+            if exc.status is None:
+                return Finding(name, False, f"could not probe anonymous access: {exc}")
+            status = exc.status
+        if status == 401:
             return Finding(name, True)
-        return Finding(name, False, f"anonymous GET /issues.json answered HTTP {response.status_code}: a wrong API key "
+        return Finding(name, False, f"anonymous GET /issues.json answered HTTP {status}: a wrong API key "
                                     "would be served as anonymous (Administration > Settings > Authentication)")
 
     # --- records ------------------------------------------------------------------------------
@@ -486,11 +486,7 @@ class RedmineAdapter(HostAdapter):
                 raise NotProvisionedError([f"custom field {cf['name']}: not enabled for tracker {tracker} "
                                            "(Redmine would drop the value silently)"])
             if spec.kind == "ids":
-                ids = decode_ids(raw) if isinstance(raw, str) else [str(v).strip() for v in raw or []]
-                bad = [i for i in ids if not i.isdigit()]
-                if bad:
-                    raise UsageError(f"{key}: {bad[0]!r} is not a ticket id")
-                value: Any = encode_ids(ids)
+                value: Any = register_fields.encode_checked_ids(key, raw)
             elif isinstance(raw, list):
                 value = [str(v) for v in raw] if spec.multi else (str(raw[0]) if raw else "")
             else:

@@ -615,11 +615,7 @@ class ZammadAdapter(HostAdapter):
             attr = self._attribute(key)
             option = attr.get("data_option") or {}
             if spec.kind == "ids":
-                ids = decode_ids(raw) if isinstance(raw, str) else [str(v).strip() for v in raw or []]
-                bad = [i for i in ids if not i.isdigit()]
-                if bad:
-                    raise UsageError(f"{key}: {bad[0]!r} is not a ticket id")
-                value: Any = encode_ids(ids)
+                value: Any = register_fields.encode_checked_ids(key, raw)
             else:
                 value = (str(raw[0]) if raw else "") if isinstance(raw, list) else _plain(raw)
             data_type = attr.get("data_type")
