@@ -63,6 +63,12 @@ def refusals(messages: Any) -> list[str]:
     return found
 
 
+def _queue_id_of(data: dict[str, Any]) -> str:
+    """The queue id of a ticket as REST2 returns it (an object with an id, or a bare value)."""
+    queue = data.get("Queue") or {}
+    return str(queue.get("id", "")) if isinstance(queue, dict) else str(queue)
+
+
 def _sql_quote(value: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -272,14 +278,13 @@ class RTAdapter(HostAdapter):
             if key is not None:
                 raw = [v for v in cf.get("values") or [] if v is not None]  # a deleted value reads as null
                 values[key] = raw if register_fields.BY_KEY[key].multi else (raw[0] if raw else "")
-        queue = data.get("Queue") or {}
         owner = data.get("Owner") or {}
         creator = data.get("Creator") or {}
         ticket = Ticket(
             id=str(data["id"]),
             title=data.get("Subject") or "",
             status=data.get("Status") or "",
-            container=str(queue.get("id", "")) if isinstance(queue, dict) else str(queue),
+            container=_queue_id_of(data),
             submitter=creator.get("id", "") if isinstance(creator, dict) else str(creator),
             owner="" if (owner.get("id") if isinstance(owner, dict) else owner) in ("Nobody", None) else owner.get("id", ""),
             created=data.get("Created") or "",
@@ -287,16 +292,17 @@ class RTAdapter(HostAdapter):
             fields=values,
         )
         if classify:
-            ticket.links = self._classify_links(data, values.get("source_tickets") or [])
+            ticket.links = self._classify_links(data, values.get("source_tickets") or [],
+                                                outside=not self.in_register(ticket))
         elif "_hyperlinks" in data:  # search results: only what ranking needs, without extra requests
             depends = [str(l["id"]) for l in data["_hyperlinks"] if l.get("ref") == "depends-on" and l.get("type") == "ticket"]
             if depends:
                 ticket.links = {"depends_on": depends}
         return ticket
 
-    def _classify_links(self, data: dict[str, Any], source_ids: list[str]) -> dict[str, list[str]]:
+    def _classify_links(self, data: dict[str, Any], source_ids: list[str], outside: bool = False) -> dict[str, list[str]]:
         """Sort an improvement's RT links into register link kinds (by type, target queue, source
-        field); for a ticket outside the register, its links to improvements are ``improvements``."""
+        field); for a ticket ``outside`` the register, its links to improvements are ``improvements``."""
         by_ref: dict[str, list[str]] = {}
         for link in data.get("_hyperlinks") or []:
             if link.get("type") == "ticket" and link.get("ref") in _LINK_REFS.values():
@@ -305,8 +311,6 @@ class RTAdapter(HostAdapter):
         sources = set(str(s) for s in source_ids)
         problem_q, project_q = self.queue(self.problem_queue), self.queue(self.project_queue)
         register_q = self._queue_id(self.queue_name)
-        queue = data.get("Queue") or {}
-        outside = (str(queue.get("id", "")) if isinstance(queue, dict) else str(queue)) != register_q
         # The queue of a recorded source does not matter: it is a source whatever its queue.
         targets = sorted({i for ids in by_ref.values() for i in ids if outside or i not in sources}, key=int)
         queue_of = self._queues_of(targets) if targets else {}
@@ -321,7 +325,7 @@ class RTAdapter(HostAdapter):
                     kind = "problems"
                 elif project_q and target_queue == str(project_q["id"]) and ref == _LINK_REFS[self.link_types["project"]]:
                     kind = "projects"
-                elif target_queue == self._queue_id(self.queue_name) and ref == "referred-to-by":
+                elif target_queue == register_q and ref == "referred-to-by":
                     kind = "follow_ups"
                 elif ref == "depends-on":
                     kind = "depends_on"
@@ -338,8 +342,7 @@ class RTAdapter(HostAdapter):
             chunk = ids[start : start + PAGE_SIZE]
             query = " OR ".join(f"id = {i}" for i in chunk)
             for item in self._search(query, "Queue"):
-                queue = item.get("Queue") or {}
-                result[str(item["id"])] = str(queue.get("id", "")) if isinstance(queue, dict) else str(queue)
+                result[str(item["id"])] = _queue_id_of(item)
         return result
 
     def _search(self, query: str, fields: str) -> Iterator[dict[str, Any]]:
