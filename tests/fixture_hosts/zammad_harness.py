@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ci_plugin import config as config_module
-from ci_plugin import fields as register_fields
 from ci_plugin.provisioning import setup
 from ci_plugin.register import ImprovementRegister
 from tests.fixture_hosts.zammad_fake import FakeZammad
@@ -155,12 +154,7 @@ class ZammadHarness(HostHarness):
 
     def field(self, ticket_id: str, key: str) -> list[str]:
         """Values of a register field's attribute, as an agent reads them (ids split)."""
-        raw = self.raw(ticket_id).get(self._attribute(key))
-        if raw in (None, ""):
-            return []
-        if register_fields.BY_KEY[key].kind == "ids":
-            return [part for part in str(raw).split(",") if part]
-        return [str(raw)]
+        return self.values_of(key, self.raw(ticket_id).get(self._attribute(key)))
 
     def status(self, ticket_id: str) -> str:
         """Name of the ticket's state, read straight from Zammad."""

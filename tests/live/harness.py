@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 from ci_plugin import config as config_module
+from ci_plugin import fields as register_fields
 from ci_plugin.register import ImprovementRegister
 
 
@@ -46,6 +47,19 @@ class HostHarness:
     def session(self):
         """The adapter's HTTP session (for raw reads and writes)."""
         return self.register.host.session
+
+    @staticmethod
+    def values_of(key: str, raw) -> list[str]:
+        """A raw host value of register field ``key`` as the list of values an agent reads:
+        empty for unset, one id per item for an id list kept as ``,11,12,``. Split here rather
+        than with the adapters' own decoding, so the tests do not trust the code they test."""
+        if isinstance(raw, list):
+            return [str(v) for v in raw if str(v) != ""]
+        if raw in (None, ""):
+            return []
+        if register_fields.BY_KEY[key].kind == "ids":
+            return [part for part in str(raw).split(",") if part]
+        return [str(raw)]
 
     def _cf_name(self, key: str) -> str:
         return self.register.config.section("fields")[key]

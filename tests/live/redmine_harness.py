@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 from ci_plugin import config as config_module
-from ci_plugin import fields as register_fields
 from ci_plugin.errors import NotFound
 from ci_plugin.provisioning import setup
 from ci_plugin.register import ImprovementRegister
@@ -139,14 +138,7 @@ class RedmineHarness(HostHarness):
 
     def field(self, ticket_id: str, key: str) -> list[str]:
         """Values of a register field's custom field as an agent reads them in Redmine (ids split)."""
-        raw = self._raw_field(ticket_id, self._cf_name(key))
-        if isinstance(raw, list):
-            return [str(v) for v in raw if str(v) != ""]
-        if raw in (None, ""):
-            return []
-        if register_fields.BY_KEY[key].kind == "ids":
-            return [part for part in str(raw).split(",") if part]
-        return [str(raw)]
+        return self.values_of(key, self._raw_field(ticket_id, self._cf_name(key)))
 
     def status(self, ticket_id: str) -> str:
         return self.raw(ticket_id)["status"]["name"]

@@ -31,11 +31,10 @@ def proxied_config(host, proxy, tmp_path):
 
 
 @pytest.fixture
-def waits(monkeypatch):
-    """Record the pauses between retries instead of sleeping through them."""
-    recorded = []
-    monkeypatch.setattr("ci_plugin.http.time.sleep", recorded.append)
-    return recorded
+def waits():
+    """The pauses between retries of a register made by ``proxied_register`` (recorded there
+    instead of slept through; CLI runs sleep for real)."""
+    return []
 
 
 def proxied_register(path, waits):
@@ -58,7 +57,7 @@ def test_429_with_retry_after_is_waited_out_then_the_read_succeeds(host, run_cli
     assert proxy.outcomes("GET")[:2] == ["status 429", "forwarded"]
 
 
-def test_429_on_create_is_retried_because_the_host_did_not_process_it(host, run_cli, proxy, proxied_config, waits):
+def test_429_on_create_is_retried_because_the_host_did_not_process_it(host, run_cli, proxy, proxied_config):
     source = host.ticket("Laptop imaging takes a day")
     proxy.answer("POST", 429, retry_after="1")
     result = convert(run_cli, proxied_config, source)
@@ -86,7 +85,7 @@ def test_5xx_that_outlasts_the_retries_is_one_clear_error(host, proxy, proxied_c
     assert result.code == 0 and imp in result.out
 
 
-def test_500_on_create_is_not_retried_and_nothing_is_written(host, run_cli, proxy, proxied_config, waits):
+def test_500_on_create_is_not_retried_and_nothing_is_written(host, run_cli, proxy, proxied_config):
     source = host.ticket("Expense approvals stall")
     proxy.answer("POST", 500)
     failed = convert(run_cli, proxied_config, source)
@@ -118,7 +117,7 @@ def test_a_reset_connection_on_create_is_not_retried_and_nothing_is_written(host
 
 
 def test_an_answer_lost_after_the_host_created_the_improvement_is_recovered_by_converting_again(
-        host, run_cli, proxy, proxied_config, waits):
+        host, run_cli, proxy, proxied_config):
     """The classic non-idempotent failure: the host made the record, the answer never arrived.
     Converting again must find that improvement instead of making a second one."""
     source = host.ticket("Shared drive permissions drift")
