@@ -18,8 +18,8 @@ import time
 sys.path.insert(0, __file__.rsplit("/", 2)[0])
 
 from ci_plugin import config  # noqa: E402
-from ci_plugin.prioritize import prioritize  # noqa: E402
-from ci_plugin.register import ImprovementRegister  # noqa: E402
+from ci_plugin.ops.prioritize import prioritize  # noqa: E402
+from ci_plugin.app import open_register  # noqa: E402
 from ci_plugin.scoring.base import score  # noqa: E402
 
 
@@ -41,7 +41,7 @@ def main(count: int) -> None:
     process.start()
     url, _ = parent.recv()
     cfg = config.parse(f'[host]\ntype = "rt"\nurl = "{url}"\ntoken = "bench"\n')
-    register = ImprovementRegister(cfg)
+    register = open_register(cfg)
     host = register.host
     host._queues["Improvements"] = {"id": 3, "Name": "Improvements", "Lifecycle": "ci-improvement"}
 

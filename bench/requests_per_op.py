@@ -20,9 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ci_plugin import config as config_module  # noqa: E402
-from ci_plugin.convert import convert  # noqa: E402
-from ci_plugin.linking import link  # noqa: E402
-from ci_plugin.prioritize import prioritize  # noqa: E402
+from ci_plugin.ops.convert import convert  # noqa: E402
+from ci_plugin.ops.link import link  # noqa: E402
+from ci_plugin.ops.prioritize import prioritize  # noqa: E402
+from ci_plugin.app import open_register  # noqa: E402
 from ci_plugin.register import ImprovementRegister  # noqa: E402
 from tests.conftest import STATE  # noqa: E402
 
@@ -71,7 +72,7 @@ def measure(name: str) -> dict[str, str] | None:
     harness = getattr(module, class_name)(base, tmp, env[url_key])
     source, problem = harness.ticket("bench source"), harness.ticket("bench problem", kind="problem")
 
-    register = ImprovementRegister(config_module.load(base))
+    register = open_register(base)
     rows = {}
     warm, _ = counted(register, lambda: (register.host.about(), register.host.improvements_from_source(source)))
     rows["metadata + first search (once per process)"] = fmt(warm)

@@ -1,5 +1,9 @@
 """Configuration: a TOML file, validated by ``schemas/config.schema.json``, defaults filled in.
 
+Tables the core schema does not know are kept aside until the plugins are loaded: a plugin may
+own a table (``ci_register_config_sections``), which is then validated against its schema
+(:meth:`Config.apply_sections`, called by the composition root); any other is an unknown key.
+
 The file is named by ``--config FILE`` or the ``CI_PLUGIN_CONFIG`` environment variable. The
 secret is best given as ``host.token_env``, the *name* of an environment variable; it is read
 only when a host session is opened, and never stored in :attr:`Config.data`.
@@ -14,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ci_plugin import validation
-from ci_plugin.errors import ConfigError, SchemaValidationError
+from ci_plugin.domain import validation
+from ci_plugin.errors import ConfigError, PluginContractError, SchemaValidationError
 
 CONFIG_ENV = "CI_PLUGIN_CONFIG"
 
@@ -27,6 +31,33 @@ class Config:
     data: dict[str, Any]
     path: Path | None = None
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
+    #: Top-level tables the core schema does not know: plugin-owned sections, checked by
+    #: :meth:`apply_sections` once the plugins declared them.
+    extensions: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def apply_sections(self, sections: dict[str, dict[str, Any]]) -> None:
+        """Validate the plugin-owned tables against the schemas plugins declared (through
+        ``ci_register_config_sections``) and add them, defaults filled in, to :attr:`data`.
+
+        A table no plugin declared is an unknown key, as it always was; a plugin that declares a
+        table the core owns is a :class:`~ci_plugin.errors.PluginContractError`.
+        """
+        where = str(self.path) if self.path else "config"
+        taken = sorted(set(sections) & set(validation.schema("config")["properties"]))
+        if taken:
+            raise PluginContractError(f"a plugin declares configuration section(s) {', '.join(taken)}, "
+                                      "which ci-plugin itself uses")
+        for name, value in self.extensions.items():
+            if name not in sections:
+                raise ConfigError(str(SchemaValidationError(where, f"$.{name}", f"unknown key {name!r}")))
+            try:
+                validation.validate_section(sections[name], value, where, name)
+            except SchemaValidationError as exc:
+                raise ConfigError(str(exc)) from None
+            self.data[name] = validation.fill_defaults(sections[name], value)
+        for name, schema in sections.items():
+            if name not in self.extensions and name not in self.data:
+                self.data[name] = validation.fill_defaults(schema, {})
 
     @property
     def host_type(self) -> str:
@@ -61,12 +92,15 @@ def parse(text: str, *, path: Path | None = None, environ: dict[str, str] | None
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    known = validation.schema("config")["properties"]
+    core = {key: value for key, value in raw.items() if key in known}
     try:
-        validation.validate("config", raw, what=where)
+        validation.validate("config", core, what=where)
     except SchemaValidationError as exc:
         raise ConfigError(str(exc)) from None
-    data = validation.with_defaults("config", raw)
-    return Config(data=data, path=path, environ=dict(os.environ if environ is None else environ))
+    data = validation.with_defaults("config", core)
+    return Config(data=data, path=path, environ=dict(os.environ if environ is None else environ),
+                  extensions={key: value for key, value in raw.items() if key not in known})
 
 
 def load(path: str | os.PathLike[str] | None = None, *, environ: dict[str, str] | None = None) -> Config:

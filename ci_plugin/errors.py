@@ -40,6 +40,13 @@ class PluginError(CIPluginError):
     """A plugin could not be loaded, or a plugin whose failure must stop the operation failed."""
 
 
+class PluginContractError(PluginError):
+    """A plugin or the configuration breaks the plugin contract: a hook implementation that
+    matches no spec (misspelt), a hook wrapper, an unknown built-in hook in ``[hooks] enabled``."""
+
+    exit_code = 2
+
+
 class VetoError(CIPluginError):
     """A hook refused an operation (a before-convert veto or a transition guard).
 

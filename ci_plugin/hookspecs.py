@@ -19,22 +19,46 @@ Three kinds of hook, with one failure policy each (enforced by :mod:`ci_plugin.p
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from ci_plugin.convert import ConversionDraft
+    from ci_plugin.config import Config
+    from ci_plugin.domain.model import ConversionDraft, Improvement, Ticket
+    from ci_plugin.domain.workflow import StateMap
     from ci_plugin.hosts.base import HostAdapter
-    from ci_plugin.model import Improvement, Ticket
-    from ci_plugin.register import ImprovementRegister
     from ci_plugin.scoring.base import ScoringModel
 
 PROJECT_NAME = "ci_plugin"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+class RegisterView(Protocol):
+    """What a hook may use of the ``register`` it is given (``ci_plugin.register.ImprovementRegister``).
+
+    ``config`` is the validated configuration (``register.config.hook_settings("my_plugin")``
+    reads ``[hooks.my_plugin]``; a plugin-owned section is ``register.config.section("name")``);
+    ``host`` the host adapter; ``states`` the workflow-state map; ``actor`` who is acting.
+    ``get(id)`` re-reads an improvement, ``list(states)`` iterates the register and
+    ``audit(id, text)`` leaves a signed comment on a host ticket.
+    """
+
+    config: Config
+    host: HostAdapter
+    states: StateMap
+
+    @property
+    def actor(self) -> str: ...
+
+    def get(self, improvement_id: str, *, links: bool = True) -> Improvement: ...
+
+    def list(self, states: list[str] | None = None) -> Iterator[Improvement]: ...
+
+    def audit(self, ticket_id: str, text: str) -> None: ...
 
 
 # --- registries -------------------------------------------------------------------------------
@@ -62,12 +86,25 @@ def ci_register_scoring_models(add_model: Callable[[ScoringModel], None]) -> Non
     """
 
 
+@hookspec
+def ci_register_config_sections(add_section: Callable[[str, dict[str, Any]], None]) -> None:
+    """Declare the plugin's own top-level configuration table and its JSON Schema.
+
+    Fires once when a configuration is loaded, after the plugins. Call
+    ``add_section(name, schema)``: the ``[name]`` table of the file is then validated against
+    ``schema`` (Draft 2020-12; defaults are filled in) with the rest of the file, and errors
+    name their JSON path (``$.name.key``). Without a declaration, an unknown table is an error
+    (``$.name: unknown key 'name'``). A name the core already uses, or declared twice, is an
+    error. Return value: ignored.
+    """
+
+
 # --- guards -----------------------------------------------------------------------------------
 
 
 @hookspec
 def ci_before_convert(
-    draft: ConversionDraft, sources: list[Ticket], register: ImprovementRegister
+    draft: ConversionDraft, sources: list[Ticket], register: RegisterView
 ) -> str | None:
     """Inspect, enrich or refuse a conversion before anything is written to the host.
 
@@ -83,7 +120,7 @@ def ci_before_convert(
 
 @hookspec
 def ci_guard_transition(
-    improvement: Improvement, from_state: str, to_state: str, register: ImprovementRegister
+    improvement: Improvement, from_state: str, to_state: str, register: RegisterView
 ) -> str | None:
     """Allow or refuse a workflow transition of an improvement.
 
@@ -99,7 +136,7 @@ def ci_guard_transition(
 
 @hookspec
 def ci_after_convert(
-    improvement: Improvement, sources: list[Ticket], created: bool, register: ImprovementRegister
+    improvement: Improvement, sources: list[Ticket], created: bool, register: RegisterView
 ) -> None:
     """Be told that source tickets were converted.
 
@@ -111,7 +148,7 @@ def ci_after_convert(
 
 @hookspec
 def ci_after_link(
-    improvement: Improvement, kind: str, target: Ticket, register: ImprovementRegister
+    improvement: Improvement, kind: str, target: Ticket, register: RegisterView
 ) -> None:
     """Be told that an improvement was linked to a record.
 
@@ -123,7 +160,7 @@ def ci_after_link(
 
 @hookspec
 def ci_after_transition(
-    improvement: Improvement, from_state: str, to_state: str, register: ImprovementRegister
+    improvement: Improvement, from_state: str, to_state: str, register: RegisterView
 ) -> None:
     """Be told that an improvement changed state.
 
@@ -134,7 +171,7 @@ def ci_after_transition(
 
 
 @hookspec
-def ci_after_assess(improvement: Improvement, assessment: dict[str, Any], register: ImprovementRegister) -> None:
+def ci_after_assess(improvement: Improvement, assessment: dict[str, Any], register: RegisterView) -> None:
     """Be told that an improvement was assessed.
 
     Fires after ``assess`` stored the assessment (a document of ``schemas/assessment``) on the
@@ -143,7 +180,7 @@ def ci_after_assess(improvement: Improvement, assessment: dict[str, Any], regist
 
 
 @hookspec
-def ci_after_measure(improvement: Improvement, measurement: dict[str, Any], register: ImprovementRegister) -> None:
+def ci_after_measure(improvement: Improvement, measurement: dict[str, Any], register: RegisterView) -> None:
     """Be told that a KPI of an improvement was recorded.
 
     Fires after ``measure`` stored the measurement (a document of ``schemas/measurement``).

@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from ci_plugin import __version__
+from ci_plugin.version import __version__
 from ci_plugin.errors import (
     AuthenticationError,
     HostError,

@@ -1,68 +1,53 @@
-"""The continual improvement register: one object that ties configuration, host and plugins.
+"""The continual improvement register on one host: the one gateway operations write through.
 
-:class:`ImprovementRegister` is what commands and hooks work with. It reads improvements from
-the host (the system of record) and turns them into :class:`~ci_plugin.model.Improvement`; the
-operations themselves live in their own modules (:mod:`ci_plugin.convert`,
-:mod:`ci_plugin.linking`, :mod:`ci_plugin.provisioning`, ...).
+:class:`ImprovementRegister` is handed its configuration, host adapter and plugin manager by
+the composition root (:func:`ci_plugin.app.open_register`); it builds nothing itself. It reads
+improvements from the host (the system of record) as typed
+:class:`~ci_plugin.domain.model.Improvement` objects, and every change an operation makes to the
+host goes through one of its methods, which encode register values in one place
+(:mod:`ci_plugin.domain.fields`) and map workflow states to host statuses.
 """
 
 from __future__ import annotations
 
 import getpass
-import logging
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ci_plugin import fields as register_fields
-from ci_plugin import plugins
-from ci_plugin.config import Config
-from ci_plugin.errors import ConfigError, NotFound
-from ci_plugin.hosts.base import HostAdapter
-from ci_plugin.model import Improvement, Ticket
-from ci_plugin.workflow import StateMap
+from ci_plugin.domain import fields as register_fields
+from ci_plugin.domain.model import ConversionDraft, Improvement, Ticket
+from ci_plugin.domain.workflow import StateMap
+from ci_plugin.errors import NotFound
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ci_plugin.config import Config
+    from ci_plugin.hosts.base import HostAdapter
+    from ci_plugin.plugins.manager import PluginManager
 
 
 class ImprovementRegister:
-    """The register on one host: reads improvements, and gives operations the adapter,
-    the plugin manager, the workflow state map and the acting user."""
+    """The register on one host: reads improvements, writes what operations decide."""
 
-    def __init__(self, config: Config, *, plugin_manager: plugins.PluginManager | None = None,
-                 host: HostAdapter | None = None):
+    def __init__(self, config: Config, host: HostAdapter, plugins: PluginManager):
         self.config = config
-        self.plugins = plugin_manager or plugins.from_config(config)
-        self.states = StateMap(config.section("states"))
-        if host is None:
-            adapters = self.plugins.hosts()
-            adapter_class = adapters.get(config.host_type)
-            if adapter_class is None and self.plugins.load_host_plugin(config.host_type):
-                adapters = self.plugins.hosts()  # a host from a third-party package, named by the config
-                adapter_class = adapters.get(config.host_type)
-            if adapter_class is None:
-                raise ConfigError(
-                    f"host.type: unknown host type {config.host_type!r}; known: {', '.join(sorted(adapters))}"
-                )
-            host = adapter_class(config)
         self.host = host
+        self.plugins = plugins
+        self.states = StateMap(config.section("states"))
 
     @property
     def actor(self) -> str:
         """Who is acting, for audit comments (``CI_PLUGIN_ACTOR``, else the login name)."""
         return os.environ.get("CI_PLUGIN_ACTOR") or getpass.getuser()
 
+    # --- reading ------------------------------------------------------------------------------
+
     def improvement(self, ticket: Ticket) -> Improvement:
         """Turn a ticket of the register into a typed :class:`Improvement`."""
-        values = {
-            key: register_fields.decode(key, raw)
-            for key, raw in ticket.fields.items()
-            if key in register_fields.BY_KEY and not register_fields.BY_KEY[key].on_candidates
-        }
         return Improvement(
             id=ticket.id, title=ticket.title, state=self.states.state(ticket.status), host_status=ticket.status,
             url=ticket.url, description=ticket.description, submitter=ticket.submitter, owner=ticket.owner,
-            created=ticket.created, values=values, links=dict(ticket.links),
+            created=ticket.created, values=register_fields.decode_all(ticket.fields), links=dict(ticket.links),
         )
 
     def get(self, improvement_id: str, *, links: bool = True) -> Improvement:
@@ -78,9 +63,28 @@ class ImprovementRegister:
         for ticket in self.host.list_improvements(statuses):
             yield self.improvement(ticket)
 
+    # --- writing ------------------------------------------------------------------------------
+
+    def create(self, draft: ConversionDraft, links: dict[str, list[str]]) -> str:
+        """Create the improvement ``draft`` describes, with its links; return its id."""
+        encoded = {k: register_fields.encode(k, v) for k, v in draft.values.items() if v not in (None, "", [])}
+        return self.host.create_improvement(draft.title, draft.description, encoded, links)
+
     def write_values(self, improvement_id: str, values: dict[str, Any]) -> None:
         """Encode typed register values and write them to the host in one update."""
         self.host.update_fields(improvement_id, {k: register_fields.encode(k, v) for k, v in values.items()})
+
+    def set_state(self, improvement_id: str, state: str) -> None:
+        """Change the host status to the one of workflow ``state``."""
+        self.host.set_status(improvement_id, self.states.host_status(state))
+
+    def add_links(self, improvement_id: str, kind: str, targets: list[str]) -> None:
+        """Link an improvement to ``targets`` as ``kind`` (sources, problems, projects, follow_ups)."""
+        self.host.add_links(improvement_id, kind, targets)
+
+    def clear_flag(self, ticket_id: str) -> None:
+        """Mark a flagged ticket as converted."""
+        self.host.clear_flag(ticket_id)
 
     def audit(self, ticket_id: str, text: str) -> None:
         """Leave an audit comment on a host ticket, signed with the acting user."""

@@ -19,6 +19,6 @@ def ci_after_transition(improvement, from_state, to_state, register):
     verdict = improvement.get("verdict")
     if verdict not in register.config.hook_settings("followup_on_missed").get("on", ["missed"]):
         return
-    from ci_plugin.followup import create_followup
+    from ci_plugin.ops.followup import create_followup
 
     create_followup(register, improvement)

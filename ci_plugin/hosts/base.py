@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ci_plugin.http import HostSession
-from ci_plugin.model import Ticket
+from ci_plugin.domain.model import Ticket
 
 if TYPE_CHECKING:  # pragma: no cover
     from ci_plugin.config import Config
@@ -57,7 +57,7 @@ class ManualStep:
 class HostAdapter(abc.ABC):
     """A service desk seen through its REST API.
 
-    Ids are strings. Field values are register field keys (see :mod:`ci_plugin.fields`) with
+    Ids are strings. Field values are register field keys (see :mod:`ci_plugin.domain.fields`) with
     raw string values; the adapter maps keys to host custom-field names with the configuration.
     Statuses are host status names; the core maps workflow states to them.
     """
@@ -101,7 +101,7 @@ class HostAdapter(abc.ABC):
 
     @abc.abstractmethod
     def get_ticket(self, ticket_id: str, *, links: bool = False) -> Ticket:
-        """Read any ticket. ``links=True`` also sorts its links into :data:`ci_plugin.model.LINK_KINDS`
+        """Read any ticket. ``links=True`` also sorts its links into :data:`ci_plugin.domain.links.LINK_KINDS`
         (an improvement's links by kind; another record's links to improvements as
         ``improvements``). Raises NotFound."""
 

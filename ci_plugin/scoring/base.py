@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import jsonschema
 
-from ci_plugin import validation
+from ci_plugin.domain import validation
 from ci_plugin.errors import SchemaValidationError
 from ci_plugin.scoring.fastcheck import compile_check
 

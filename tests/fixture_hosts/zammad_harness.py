@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ci_plugin import config as config_module
-from ci_plugin.provisioning import setup
+from ci_plugin.ops.setup import setup
+from ci_plugin.app import open_register
 from ci_plugin.register import ImprovementRegister
 from tests.fixture_hosts.zammad_fake import FakeZammad
 from tests.live.harness import HostHarness
@@ -56,12 +57,12 @@ def uninstall_example(target: Path, previous_pythonpath: str | None) -> None:
 
 def provision(path: Path, fake: FakeZammad) -> ImprovementRegister:
     """Complete the setup of the config at ``path``: API first, then the manual step (a restart)."""
-    register = ImprovementRegister(config_module.load(path))
+    register = open_register(path)
     report = setup(register)
     if not report.complete:
         assert [m.filename for m in report.pending] == ["ci-plugin-zammad-restart.sh"], report.failing
         fake.restart()  # what the admin does with the printed step
-        register = ImprovementRegister(config_module.load(path))
+        register = open_register(path)
         report = setup(register)
     assert report.complete, f"setup of the fake Zammad is incomplete: {report.failing}"
     return register

@@ -12,7 +12,8 @@ import uuid
 from pathlib import Path
 
 from ci_plugin import config as config_module
-from ci_plugin import fields as register_fields
+from ci_plugin.domain import fields as register_fields
+from ci_plugin.app import open_register
 from ci_plugin.register import ImprovementRegister
 
 
@@ -40,7 +41,7 @@ class HostHarness:
     def register(self) -> ImprovementRegister:
         """The register of this test's config (rebuilt after ``configure``)."""
         if self._register is None:
-            self._register = ImprovementRegister(config_module.load(self.config_path))
+            self._register = open_register(self.config_path)
         return self._register
 
     @property

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ci_plugin import config as config_module
 from ci_plugin.errors import NotFound
-from ci_plugin.provisioning import setup
+from ci_plugin.ops.setup import setup
+from ci_plugin.app import open_register
 from ci_plugin.register import ImprovementRegister
 from tests.live.harness import HostHarness
 
@@ -37,13 +38,13 @@ def run_provisioning(script_text: str, workdir: Path) -> subprocess.CompletedPro
 
 def provision_config(path: Path) -> ImprovementRegister:
     """Complete the setup of the config at ``path``: API first, then the script if needed."""
-    register = ImprovementRegister(config_module.load(path))
+    register = open_register(path)
     report = setup(register)
     if not report.complete:
         assert report.pending, f"setup is incomplete and offers no manual step: {report.failing}"
         done = run_provisioning(report.pending[0].content, path.parent)
         assert done.returncode == 0, f"provisioning script failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
-        register = ImprovementRegister(config_module.load(path))
+        register = open_register(path)
         report = setup(register)
     assert report.complete, f"setup of the live Redmine is incomplete: {report.failing}"
     return register

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ci_plugin import config as config_module
-from ci_plugin.provisioning import setup
-from ci_plugin.register import ImprovementRegister
+from ci_plugin.ops.setup import setup
+from ci_plugin.app import open_register
 from tests.live.harness import HostHarness
 
 QUEUES = {"incident": "General", "problem": "Problems", "project": "Projects"}
@@ -23,7 +23,7 @@ def rt_provisioned(env: dict[str, str], tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("rt") / "ci-plugin.toml"
     path.write_text(f'[host]\ntype = "rt"\nurl = "{env["CI_PLUGIN_RT_URL"]}"\n'
                     'token_env = "CI_PLUGIN_RT_TOKEN"\nretries = 1\n')
-    report = setup(ImprovementRegister(config_module.load(path)))
+    report = setup(open_register(path))
     assert report.complete, f"setup of the live RT is incomplete: {report.failing}"
     return path
 

@@ -10,7 +10,7 @@ import pytest
 
 from ci_plugin import config as config_module
 from ci_plugin.errors import HostUnavailable, ServerError
-from ci_plugin.register import ImprovementRegister
+from ci_plugin.app import open_register
 from tests.live.fault_proxy import Fault, FaultProxy
 
 pytestmark = pytest.mark.live
@@ -38,7 +38,7 @@ def waits():
 
 
 def proxied_register(path, waits):
-    register = ImprovementRegister(config_module.load(path))
+    register = open_register(path)
     register.host.session._sleep = waits.append
     return register
 

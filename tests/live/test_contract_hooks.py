@@ -6,9 +6,9 @@ import pytest
 
 from ci_plugin import config as config_module
 from ci_plugin import plugins
-from ci_plugin.convert import convert
+from ci_plugin.ops.convert import convert
 from ci_plugin.hookspecs import hookimpl
-from ci_plugin.register import ImprovementRegister
+from ci_plugin.app import open_register
 
 pytestmark = pytest.mark.live
 
@@ -62,7 +62,7 @@ class EnrichingPluginWithBrokenNotifier:
 def test_a_failing_notifier_does_not_break_conversion_and_hooks_can_enrich(host, caplog):
     plugin = EnrichingPluginWithBrokenNotifier()
     manager = plugins.PluginManager(load_external=False, extra_plugins=[("chatops", plugin)])
-    register = ImprovementRegister(config_module.load(host.config_path), plugin_manager=manager)
+    register = open_register(config_module.load(host.config_path), plugins=manager)
     source = host.ticket("Notifier test")
     result = convert(register, [source])
     assert result.created and result.improvement.get("size") == "M"

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from ci_plugin.convert import convert
+from ci_plugin.ops.convert import convert
 from ci_plugin.errors import HostRefused
-from ci_plugin.prioritize import prioritize
+from ci_plugin.ops.prioritize import prioritize
 
 pytestmark = pytest.mark.live
 

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from ci_plugin.convert import convert
+from ci_plugin.ops.convert import convert
 from ci_plugin.errors import HostRefused
 
 pytestmark = pytest.mark.live

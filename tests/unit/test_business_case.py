@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ci_plugin.business_case import derive, net_benefit, summary
+from ci_plugin.domain.business_case import derive, net_benefit, summary
 from ci_plugin.errors import SchemaValidationError
 
 

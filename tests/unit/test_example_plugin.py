@@ -9,7 +9,7 @@ import pytest
 from ci_plugin import config as config_module
 from ci_plugin import plugins
 from ci_plugin.errors import SchemaValidationError, VetoError
-from ci_plugin.model import Improvement
+from ci_plugin.domain.model import Improvement
 from ci_plugin.scoring.base import score
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "ci_cost_guard"
@@ -58,10 +58,10 @@ class FakeRegister:
 def test_its_guard_refuses_approval_over_budget_and_names_itself(manager):
     over = Improvement("5", "Replace the SAN", "assessing", values={"business_case": {"benefit": 1, "cost": 90000}})
     with pytest.raises(VetoError, match="transition refused by cost_guard: cost 90000 is over the budget of 50000"):
-        manager.guard("ci_guard_transition", "transition", improvement=over, from_state="assessing",
+        manager.guard_transition(improvement=over, from_state="assessing",
                       to_state="approved", register=FakeRegister(50000))
     within = Improvement("6", "Tune alerts", "assessing", values={"business_case": {"benefit": 1, "cost": 900}})
-    manager.guard("ci_guard_transition", "transition", improvement=within, from_state="assessing",
+    manager.guard_transition(improvement=within, from_state="assessing",
                   to_state="approved", register=FakeRegister(50000))
 
 

@@ -7,9 +7,10 @@ import pytest
 
 from ci_plugin import config as config_module
 from ci_plugin import plugins
+from ci_plugin.plugins import loading as plugin_loading
 from ci_plugin.errors import ConfigError
 from ci_plugin.hookspecs import hookimpl
-from ci_plugin.register import ImprovementRegister
+from ci_plugin.app import open_register
 
 
 class FakeHost:
@@ -47,7 +48,7 @@ def entry_points(monkeypatch):
     def select(**kwargs):
         return [p for p in points if p.group == kwargs.get("group")]
 
-    monkeypatch.setattr(plugins.metadata, "entry_points", select)
+    monkeypatch.setattr(plugin_loading.metadata, "entry_points", select)
 
 
 def config(extra=""):
@@ -56,7 +57,7 @@ def config(extra=""):
 
 def test_the_configured_host_plugin_loads_although_external_plugins_are_off(monkeypatch):
     monkeypatch.setenv(plugins.DISABLE_EXTERNAL_ENV, "1")
-    register = ImprovementRegister(config())
+    register = open_register(config())
     assert isinstance(register.host, FakeHost)
     info = next(i for i in register.plugins.infos if i.name == "fakehost")
     assert (info.origin, info.enabled) == ("external", True)
@@ -66,7 +67,7 @@ def test_the_configured_host_plugin_loads_although_external_plugins_are_off(monk
 
 def test_a_manager_built_without_external_plugins_still_finds_the_host():
     manager = plugins.PluginManager(load_external=False)
-    register = ImprovementRegister(config(), plugin_manager=manager)
+    register = open_register(config(), plugins=manager)
     assert isinstance(register.host, FakeHost)
     assert manager.load_host_plugin("fakehost") is False  # once is enough
 
@@ -74,12 +75,12 @@ def test_a_manager_built_without_external_plugins_still_finds_the_host():
 def test_hooks_disabled_still_switches_the_host_plugin_off(monkeypatch):
     monkeypatch.setenv(plugins.DISABLE_EXTERNAL_ENV, "1")
     with pytest.raises(ConfigError, match="unknown host type 'fakehost'; known: redmine, rt"):
-        ImprovementRegister(config('[hooks]\ndisabled = ["fakehost"]\n'))
+        open_register(config('[hooks]\ndisabled = ["fakehost"]\n'))
 
 
 def test_only_an_entry_point_named_after_the_host_type_is_loaded():
     manager = plugins.PluginManager(load_external=False)
     assert manager.load_host_plugin("nosuchhost") is False
     with pytest.raises(ConfigError, match="unknown host type 'nosuchhost'"):
-        ImprovementRegister(config_module.parse('[host]\ntype = "nosuchhost"\nurl = "http://d.example"\ntoken = "t"\n'),
-                            plugin_manager=manager)
+        open_register(config_module.parse('[host]\ntype = "nosuchhost"\nurl = "http://d.example"\ntoken = "t"\n'),
+                            plugins=manager)

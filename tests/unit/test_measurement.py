@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ci_plugin.errors import SchemaValidationError
-from ci_plugin.measurement import check, describe, direction, overall, progress, verdict
+from ci_plugin.domain.kpi import check, describe, direction, overall, progress, verdict
 
 MTTR = {"kpi": "MTTR", "unit": "h", "baseline": 8, "target": 4}
 FCR = {"kpi": "first contact resolution", "unit": "%", "baseline": 60, "target": 80}

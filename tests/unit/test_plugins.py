@@ -87,7 +87,7 @@ def test_a_guard_refusal_names_the_plugin_and_its_reason():
     manager = plugins.PluginManager(load_external=False,
                                     extra_plugins=[("recorder", recorder), ("budget", Refuser())])
     with pytest.raises(VetoError) as caught:
-        manager.guard("ci_before_convert", "conversion", draft=None, sources=[], register=None)
+        manager.before_convert(draft=None, sources=[], register=None)
     assert str(caught.value) == "conversion refused by budget: no budget left this quarter"
     assert caught.value.plugin == "budget" and caught.value.exit_code == 5
 
@@ -98,7 +98,7 @@ def test_every_refusing_guard_is_named_in_one_error():
     second = Refuser()
     manager.pm.register(second, name="freeze")
     with pytest.raises(VetoError) as caught:
-        manager.guard("ci_before_convert", "conversion", draft=None, sources=[], register=None)
+        manager.before_convert(draft=None, sources=[], register=None)
     assert caught.value.plugin == "freeze"  # pluggy order: the last registered is asked first
     assert str(caught.value) == ("conversion refused by freeze: no budget left this quarter; "
                                  "also by budget: no budget left this quarter")
@@ -107,7 +107,7 @@ def test_every_refusing_guard_is_named_in_one_error():
 def test_a_crashing_guard_fails_closed_and_is_named():
     manager = plugins.PluginManager(load_external=False, extra_plugins=[("crasher", Crasher())])
     with pytest.raises(VetoError, match="refused by crasher: guard failed: RuntimeError: database gone"):
-        manager.guard("ci_before_convert", "conversion", draft=None, sources=[], register=None)
+        manager.before_convert(draft=None, sources=[], register=None)
 
 
 def test_a_failing_notifier_is_logged_and_isolated(caplog):
@@ -115,7 +115,7 @@ def test_a_failing_notifier_is_logged_and_isolated(caplog):
     manager = plugins.PluginManager(load_external=False,
                                     extra_plugins=[("recorder", recorder), ("crasher", Crasher())])
     with caplog.at_level(logging.WARNING):
-        failures = manager.notify("ci_after_convert", improvement=None, sources=[], created=True, register=None)
+        failures = manager.after_convert(improvement=None, sources=[], created=True, register=None)
     assert failures == ["plugin crasher failed in ci_after_convert: RuntimeError: mail server down"]
     assert recorder.calls == [("after", True)]
     assert "mail server down" in caplog.text

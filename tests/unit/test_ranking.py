@@ -7,7 +7,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ci_plugin.ranking import Rankable, rank
+from ci_plugin.domain.ranking import Rankable, rank
 
 
 def order(*items: Rankable) -> list[str]:

@@ -9,7 +9,7 @@ from ci_plugin import config
 from ci_plugin.errors import HostRefused, UsageError
 from ci_plugin.hosts.rt import lifecycle
 from ci_plugin.hosts.rt.adapter import RTAdapter, refusals
-from ci_plugin.workflow import StateMap
+from ci_plugin.domain.workflow import StateMap
 
 URL = "http://rt.example"
 

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ci_plugin import hookspecs, validation
+from ci_plugin import hookspecs
+from ci_plugin.domain import validation
 from ci_plugin.errors import SchemaValidationError
-from ci_plugin.scoring import builtin
+from ci_plugin.plugins import core_scoring as builtin
 from ci_plugin.scoring.base import Contribution, Score, ScoringModel, score, validate_inputs
 from ci_plugin.scoring.models import ICEModel, QuadrantModel, RICEModel, WeightedModel, WSJFModel
 

@@ -11,6 +11,7 @@ import pytest
 
 from ci_plugin import config as config_module
 from ci_plugin.errors import AuthenticationError, ConfigError, HostRefused, UsageError
+from ci_plugin.app import open_register
 from ci_plugin.register import ImprovementRegister
 from tests.fixture_hosts.zammad_fake import FakeZammad
 from tests.fixture_hosts.zammad_harness import EXAMPLE, ZammadHarness, provision
@@ -28,7 +29,7 @@ def write_config(path: Path, fake: FakeZammad, extra: str = "") -> Path:
 
 def register_for(path: Path) -> ImprovementRegister:
     cfg = config_module.load(path)
-    return ImprovementRegister(cfg, host=ZammadAdapter(cfg))
+    return open_register(cfg, host=ZammadAdapter(cfg))
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def fake():
 def base_config(fake, tmp_path_factory):
     path = write_config(tmp_path_factory.mktemp("zammad") / "ci-plugin.toml", fake)
     register = register_for(path)
-    from ci_plugin.provisioning import setup
+    from ci_plugin.ops.setup import setup
 
     first = setup(register)
     assert not first.complete and [m.filename for m in first.pending] == ["ci-plugin-zammad-restart.sh"]

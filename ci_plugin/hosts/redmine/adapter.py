@@ -38,14 +38,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from ci_plugin import fields as register_fields
+from ci_plugin.domain import fields as register_fields
 from ci_plugin.errors import HostError, HostRefused, NotFound, NotProvisionedError, PermissionDenied, UsageError
-from ci_plugin.fields import decode_ids, encode_ids
+from ci_plugin.domain.fields import decode_ids, encode_ids
 from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
 from ci_plugin.hosts.redmine import spec as provisioning_spec
 from ci_plugin.http import HostSession
-from ci_plugin.model import LINK_KINDS, Ticket
-from ci_plugin.workflow import FINAL_STATES, STATES, StateMap
+from ci_plugin.domain import links as link_kinds
+from ci_plugin.domain.model import Ticket
+from ci_plugin.domain.workflow import FINAL_STATES, STATES, StateMap
 
 PAGE_SIZE = 100  # Redmine caps ``limit`` at 100
 PROJECT_CONTAINER = "(project)"  # container of a Redmine project seen as a link target (project_mode "project")
@@ -61,8 +62,6 @@ _ALREADY = re.compile(r"already exists|has already been taken", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_-]{0,99}$")
 _MISSING = "missing: run the provisioning script (`ci-plugin setup --print-provisioning`)"
 
-# Register link kinds -> keys of [redmine.links].
-_LINK_KIND_CONFIG = {"sources": "source", "problems": "problem", "projects": "project", "follow_ups": "follow_up"}
 
 
 class RedmineAdapter(HostAdapter):
@@ -394,31 +393,17 @@ class RedmineAdapter(HostAdapter):
 
     def _classify_links(self, ticket_id: str, relations: list[dict[str, Any]], source_ids: list[str],
                         outside: bool = False) -> dict[str, list[str]]:
-        """Sort an improvement's relations into register link kinds (by type, target tracker, source
-        field); for an issue ``outside`` the register, its relations to improvements are ``improvements``."""
-        links: dict[str, list[str]] = {k: [] for k in LINK_KINDS}
+        """Sort an issue's relations into register link kinds (:func:`ci_plugin.domain.links.classify`);
+        the tracker of each related issue says its role."""
         pairs = self._relations(ticket_id, relations)
         sources = {str(s) for s in source_ids}
         tracker_of = self._trackers_of(sorted({o for o, _ in pairs if outside or o not in sources}, key=int))
-        for other, kind in pairs:
-            tracker = tracker_of.get(other)
-            if outside:
-                bucket = "improvements" if tracker == self.tracker_name else "related"
-            elif other in sources:
-                bucket = "sources"
-            elif tracker == self.problem_tracker and kind == self.link_types["problem"]:
-                bucket = "problems"
-            elif self.project_mode == "issue" and tracker == self.project_tracker and kind == self.link_types["project"]:
-                bucket = "projects"
-            elif tracker == self.tracker_name and kind == self.link_types["follow_up"]:
-                bucket = "follow_ups"
-            elif kind == DEPENDS_ON:
-                bucket = "depends_on"
-            else:
-                bucket = "related"
-            if other not in links[bucket]:
-                links[bucket].append(other)
-        return {k: sorted(v, key=int) for k, v in links.items() if v}
+        roles = {self.tracker_name: link_kinds.ROLE_REGISTER, self.problem_tracker: link_kinds.ROLE_PROBLEM}
+        if self.project_mode == "issue":
+            roles.setdefault(self.project_tracker, link_kinds.ROLE_PROJECT)
+        wanted = {key: self.link_types[key] for key in ("problem", "project", "follow_up")}
+        return link_kinds.classify(pairs, role_of={o: roles.get(t, link_kinds.ROLE_OTHER) for o, t in tracker_of.items()},
+                              relations={**wanted, "depends_on": DEPENDS_ON}, sources=sources, outside=outside)
 
     def _trackers_of(self, ids: list[str]) -> dict[str, str]:
         """Tracker name of each issue id, in one request per hundred ids."""
@@ -600,7 +585,7 @@ class RedmineAdapter(HostAdapter):
 
     def _relate(self, ticket_id: str, kind: str, targets: Iterable[str]) -> None:
         """One relation per target, from the improvement's side; an existing one is success."""
-        relation_type = DEPENDS_ON if kind == "depends_on" else self.link_types[_LINK_KIND_CONFIG[kind]]
+        relation_type = DEPENDS_ON if kind == "depends_on" else self.link_types[link_kinds.singular(kind)]
         for target in targets:
             body = {"relation": {"issue_to_id": int(target), "relation_type": relation_type}}
             try:

@@ -14,8 +14,8 @@ import importlib.resources
 import json
 from typing import Any
 
-from ci_plugin import fields as register_fields
-from ci_plugin.workflow import FINAL_STATES, STATES, TRANSITIONS, StateMap
+from ci_plugin.domain import fields as register_fields
+from ci_plugin.domain.workflow import FINAL_STATES, STATES, TRANSITIONS, StateMap
 
 #: Redmine custom-field format of each register field kind. ``ids`` are kept in a string field
 #: as ",11,12," so that the contains filter (``cf_N=~,11,``) finds one id exactly; ``flag`` is a

@@ -21,13 +21,14 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from ci_plugin import fields as register_fields
+from ci_plugin.domain import fields as register_fields
 from ci_plugin.errors import HostRefused, NotFound, UsageError
 from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
 from ci_plugin.hosts.rt import lifecycle
 from ci_plugin.http import HostSession
-from ci_plugin.model import LINK_KINDS, Ticket
-from ci_plugin.workflow import StateMap
+from ci_plugin.domain import links as link_kinds
+from ci_plugin.domain.model import Ticket
+from ci_plugin.domain.workflow import StateMap
 
 PAGE_SIZE = 100
 TICKET_CF_LOOKUP = "RT::Queue-RT::Ticket"
@@ -301,39 +302,23 @@ class RTAdapter(HostAdapter):
         return ticket
 
     def _classify_links(self, data: dict[str, Any], source_ids: list[str], outside: bool = False) -> dict[str, list[str]]:
-        """Sort an improvement's RT links into register link kinds (by type, target queue, source
-        field); for a ticket ``outside`` the register, its links to improvements are ``improvements``."""
-        by_ref: dict[str, list[str]] = {}
-        for link in data.get("_hyperlinks") or []:
-            if link.get("type") == "ticket" and link.get("ref") in _LINK_REFS.values():
-                by_ref.setdefault(link["ref"], []).append(str(link["id"]))
-        links: dict[str, list[str]] = {k: [] for k in LINK_KINDS}
-        sources = set(str(s) for s in source_ids)
-        problem_q, project_q = self.queue(self.problem_queue), self.queue(self.project_queue)
-        register_q = self._queue_id(self.queue_name)
-        # The queue of a recorded source does not matter: it is a source whatever its queue.
-        targets = sorted({i for ids in by_ref.values() for i in ids if outside or i not in sources}, key=int)
+        """Sort a ticket's RT links into register link kinds (:func:`ci_plugin.domain.links.classify`);
+        the queue of each target says its role. The queue of a recorded source does not matter,
+        so it is not looked up."""
+        pairs = [(str(link["id"]), link["ref"]) for link in data.get("_hyperlinks") or []
+                 if link.get("type") == "ticket" and link.get("ref") in _LINK_REFS.values()]
+        sources = {str(s) for s in source_ids}
+        targets = sorted({t for t, _ in pairs if outside or t not in sources}, key=int)
         queue_of = self._queues_of(targets) if targets else {}
-        for ref, ids in by_ref.items():
-            for target in ids:
-                target_queue = queue_of.get(target)
-                if outside:  # a source, problem or project record: its links back to improvements
-                    kind = "improvements" if target_queue == register_q else "related"
-                elif target in sources:
-                    kind = "sources"
-                elif problem_q and target_queue == str(problem_q["id"]) and ref == _LINK_REFS[self.link_types["problem"]]:
-                    kind = "problems"
-                elif project_q and target_queue == str(project_q["id"]) and ref == _LINK_REFS[self.link_types["project"]]:
-                    kind = "projects"
-                elif target_queue == register_q and ref == "referred-to-by":
-                    kind = "follow_ups"
-                elif ref == "depends-on":
-                    kind = "depends_on"
-                else:
-                    kind = "related"
-                if target not in links[kind]:
-                    links[kind].append(target)
-        return {k: v for k, v in links.items() if v}
+        roles = {self._queue_id(self.queue_name): link_kinds.ROLE_REGISTER}
+        for name, role in ((self.problem_queue, link_kinds.ROLE_PROBLEM), (self.project_queue, link_kinds.ROLE_PROJECT)):
+            queue = self.queue(name)
+            if queue is not None:
+                roles.setdefault(str(queue["id"]), role)
+        relations = {key: _LINK_REFS[self.link_types[key]] for key in ("problem", "project")}
+        relations.update(follow_up="referred-to-by", depends_on="depends-on")
+        return link_kinds.classify(pairs, role_of={t: roles.get(q, link_kinds.ROLE_OTHER) for t, q in queue_of.items()},
+                              relations=relations, sources=sources, outside=outside)
 
     def _queues_of(self, ids: list[str]) -> dict[str, str]:
         """Queue id of each ticket id, in one search per hundred ids."""
@@ -401,7 +386,7 @@ class RTAdapter(HostAdapter):
         }
         for kind, targets in links.items():
             if targets:
-                link_type = self.link_types[_LINK_KIND_CONFIG[kind]]
+                link_type = self.link_types[link_kinds.singular(kind)]
                 body.setdefault(link_type, [])
                 body[link_type] += [str(t) for t in targets]
         answer = self.session.request("POST", "ticket", json=body).json()
@@ -426,7 +411,7 @@ class RTAdapter(HostAdapter):
         self._put(ticket_id, {"Status": status}, f"status {status!r}")
 
     def add_links(self, ticket_id: str, kind: str, targets: list[str]) -> None:
-        link_type = self.link_types[_LINK_KIND_CONFIG[kind]]
+        link_type = self.link_types[link_kinds.singular(kind)]
         self._put(ticket_id, {f"Add{link_type}": [str(t) for t in targets]}, f"the {kind} link")
 
     def comment(self, ticket_id: str, text: str) -> None:
@@ -457,6 +442,3 @@ class RTAdapter(HostAdapter):
     def ticket_url(self, ticket_id: str) -> str:
         return f"{self.web_base}/Ticket/Display.html?id={ticket_id}"
 
-
-# Register link kinds -> keys of [rt.links].
-_LINK_KIND_CONFIG = {"sources": "source", "problems": "problem", "projects": "project", "follow_ups": "follow_up"}

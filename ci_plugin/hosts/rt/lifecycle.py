@@ -7,7 +7,7 @@ checks that the register's queue uses the lifecycle.
 
 from __future__ import annotations
 
-from ci_plugin import workflow
+from ci_plugin.domain import workflow
 
 # How tickets map when moved between RT's default lifecycle and the register's.
 _FROM_DEFAULT = {"new": "new", "open": "in-progress", "stalled": "on-hold", "resolved": "closed", "rejected": "rejected"}

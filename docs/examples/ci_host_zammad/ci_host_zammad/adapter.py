@@ -58,7 +58,7 @@ from typing import Any
 
 import jsonschema
 
-from ci_plugin import fields as register_fields
+from ci_plugin.domain import fields as register_fields
 from ci_plugin.errors import (
     ConfigError,
     HostRefused,
@@ -67,11 +67,11 @@ from ci_plugin.errors import (
     PermissionDenied,
     UsageError,
 )
-from ci_plugin.fields import decode_ids, encode_ids
+from ci_plugin.domain.fields import decode_ids, encode_ids
 from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
 from ci_plugin.http import HostSession
-from ci_plugin.model import Ticket
-from ci_plugin.workflow import FINAL_STATES, STATES, TRANSITIONS, StateMap
+from ci_plugin.domain.model import Ticket
+from ci_plugin.domain.workflow import FINAL_STATES, STATES, TRANSITIONS, StateMap
 
 PLUGIN = "zammad"
 PAGE_SIZE = 100  # /tickets/search allows 200 per page, the index endpoints 100

@@ -3,7 +3,7 @@
 Each improvement is scored from the inputs of its stored assessment with the current model
 settings (so a change of weights re-scores everything, reproducibly); ``--model M`` restricts
 scoring to assessments made with M. Unscored improvements rank last. Ranking is
-dependency-aware (:mod:`ci_plugin.ranking`): an improvement never ranks below one that depends
+dependency-aware (:mod:`ci_plugin.domain.ranking`): an improvement never ranks below one that depends
 on it. Only improvements whose score or rank differ from what the host holds are written.
 """
 
@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ci_plugin import workflow
+from ci_plugin.domain import workflow
 from ci_plugin.errors import CIPluginError, SchemaValidationError
-from ci_plugin.model import Improvement
-from ci_plugin.ranking import Rankable, rank
+from ci_plugin.domain.model import Improvement
+from ci_plugin.domain.ranking import Rankable, rank
 from ci_plugin.register import ImprovementRegister
 from ci_plugin.scoring.base import score as score_inputs
 
-from ci_plugin.assessment import model_named, model_settings
+from ci_plugin.ops.assess import model_named, model_settings
 
 
 @dataclass

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ci_plugin.model import Improvement
+from ci_plugin.domain.model import Improvement
 
 CSV_COLUMNS = ("id", "rank", "score", "state", "category", "source", "model", "size", "target_date",
                "verdict", "title", "url")

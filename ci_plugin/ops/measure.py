@@ -2,7 +2,7 @@
 
 An improvement holds several KPIs (one entry per KPI name). Recording a KPI that exists updates
 it (values not given are kept); the verdict of each KPI is computed direction-aware by
-:mod:`ci_plugin.measurement`. The whole list is written in one update, with an audit comment.
+:mod:`ci_plugin.domain.kpi`. The whole list is written in one update, with an audit comment.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from ci_plugin import measurement
+from ci_plugin.domain.kpi import check as check_kpi
+from ci_plugin.domain.kpi import describe as describe_kpi
 from ci_plugin.errors import SchemaValidationError, UsageError
-from ci_plugin.model import Improvement
+from ci_plugin.domain.model import Improvement
 from ci_plugin.register import ImprovementRegister
 
 
@@ -34,12 +35,12 @@ def measure(register: ImprovementRegister, improvement_id: str, kpi: str, *, bas
         raise UsageError(f"KPI {kpi!r} is new: give --baseline and --target")
     entry.pop("verdict", None)
     try:
-        checked = measurement.check(entry)
+        checked = check_kpi(entry)
     except SchemaValidationError as exc:
         raise UsageError(str(exc)) from None
     kpis = [checked if m is existing else m for m in kpis] if existing else [*kpis, checked]
     register.write_values(improvement.id, {"measurements": kpis})
-    register.audit(improvement.id, "Measurement: " + measurement.describe(checked))
+    register.audit(improvement.id, "Measurement: " + describe_kpi(checked))
     after = register.get(improvement.id)
-    register.plugins.notify("ci_after_measure", improvement=after, measurement=checked, register=register)
+    register.plugins.after_measure(improvement=after, measurement=checked, register=register)
     return after, checked

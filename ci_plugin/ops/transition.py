@@ -1,7 +1,7 @@
 """Moving an improvement through the workflow, with guards, and never assuming success.
 
 The improvement is re-read from the host first (its state there is the truth). The move must be
-a transition of :mod:`ci_plugin.workflow`; then every ``ci_guard_transition`` hook is asked.
+a transition of :mod:`ci_plugin.domain.workflow`; then every ``ci_guard_transition`` hook is asked.
 Entering ``closed`` computes the measurement verdict first, so guards can judge it. The host
 status is changed, the improvement is read again, and only a state the host confirms counts:
 a refusal (RT answers HTTP 200 with a refusal message) is reported with the host's words.
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ci_plugin import measurement, workflow
+from ci_plugin.domain import kpi, workflow
 from ci_plugin.errors import HostRefused, VetoError
-from ci_plugin.model import Improvement
+from ci_plugin.domain.model import Improvement
 from ci_plugin.register import ImprovementRegister
 
 
@@ -40,12 +40,12 @@ def transition(register: ImprovementRegister, improvement_id: str, to_state: str
                         f"(from {from_state}: {allowed})", "transition")
     verdict = None
     if to_state == "closed":
-        verdict = measurement.overall(improvement.get("measurements") or [])
+        verdict = kpi.overall(improvement.get("measurements") or [])
         if verdict is not None:
             improvement.values["verdict"] = verdict
-    register.plugins.guard("ci_guard_transition", "transition", improvement=improvement,
-                           from_state=from_state, to_state=to_state, register=register)
-    register.host.set_status(improvement.id, register.states.host_status(to_state))
+    register.plugins.guard_transition(improvement=improvement, from_state=from_state, to_state=to_state,
+                                      register=register)
+    register.set_state(improvement.id, to_state)
     leaving: dict[str, object] = {}
     if verdict is not None:
         leaving["verdict"] = verdict
@@ -66,6 +66,6 @@ def transition(register: ImprovementRegister, improvement_id: str, to_state: str
     if note:
         text += f"\nNote: {note}"
     register.audit(improvement.id, text)
-    register.plugins.notify("ci_after_transition", improvement=after, from_state=from_state,
-                            to_state=to_state, register=register)
+    register.plugins.after_transition(improvement=after, from_state=from_state, to_state=to_state,
+                                      register=register)
     return TransitionResult(after, from_state, to_state, True)

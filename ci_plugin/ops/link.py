@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ci_plugin import fields as register_fields
+from ci_plugin.domain import fields as register_fields
+from ci_plugin.domain import links as link_kinds
+from ci_plugin.domain.model import Improvement, Ticket
 from ci_plugin.errors import NotFound
-from ci_plugin.model import Improvement, Ticket
 from ci_plugin.register import ImprovementRegister
-
-KINDS = {"problems": "problem", "projects": "project"}
 
 
 def resolve_targets(register: ImprovementRegister, *, problems=(), projects=()) -> dict[str, list[Ticket]]:
@@ -51,16 +50,22 @@ def link(register: ImprovementRegister, improvement_id: str, *, problems=(), pro
     for kind, tickets in targets.items():
         fresh = [t.id for t in tickets if t.id not in improvement.links.get(kind, [])]
         if fresh:
-            register.host.add_links(improvement.id, kind, fresh)
+            register.add_links(improvement.id, kind, fresh)
             added[kind] = fresh
     if not added:
         return LinkResult(improvement, {})
-    lines = [f"Linked to {KINDS[k]} #{i}" for k, ids in added.items() for i in ids]
+    lines = [f"Linked to {link_kinds.singular(k)} #{i}" for k, ids in added.items() for i in ids]
     register.audit(improvement.id, "\n".join(lines))
     improvement = register.get(improvement.id)
+    notify_links(register, improvement, targets, added)
+    return LinkResult(improvement, added)
+
+
+def notify_links(register: ImprovementRegister, improvement: Improvement, targets: dict[str, list[Ticket]],
+                 added: dict[str, list[str]]) -> None:
+    """Tell ``ci_after_link`` of each link in ``added`` (kind -> ids) whose target was read."""
     for kind, tickets in targets.items():
         for ticket in tickets:
             if ticket.id in added.get(kind, []):
-                register.plugins.notify("ci_after_link", improvement=improvement, kind=KINDS[kind],
-                                        target=ticket, register=register)
-    return LinkResult(improvement, added)
+                register.plugins.after_link(improvement=improvement, kind=link_kinds.singular(kind),
+                                            target=ticket, register=register)

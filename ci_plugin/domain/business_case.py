@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ci_plugin import validation
+from ci_plugin.domain import validation
 
 DERIVED = ("roi", "payback_months")
 

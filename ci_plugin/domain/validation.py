@@ -72,22 +72,37 @@ def validate(name: str, document: Any, what: str | None = None) -> None:
 
     Raises :class:`SchemaValidationError` naming the JSON path of the first (best) error.
     """
-    errors = list(validator(name).iter_errors(document))
+    _raise_best(validator(name), document, what or name, "$")
+
+
+def validate_section(schema: dict[str, Any], document: Any, what: str, name: str) -> None:
+    """Validate the ``[name]`` table of a configuration against a schema a plugin declared
+    (Draft 2020-12, formats checked); errors name their path from the top (``$.name.key``)."""
+    cls = jsonschema.Draft202012Validator
+    _raise_best(cls(schema, format_checker=cls.FORMAT_CHECKER), document, what, f"$.{name}")
+
+
+def _raise_best(checker: jsonschema.protocols.Validator, document: Any, what: str, root: str) -> None:
+    errors = list(checker.iter_errors(document))
     if not errors:
         return
     error = _best(errors)
-    path = json_path(error)
+    path = root + json_path(error)[1:]
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         if len(extra) == 1:
-            path = f"{path}.{extra[0]}" if path != "$" else f"$.{extra[0]}"
-    raise SchemaValidationError(what or name, path, describe(error))
+            path = f"{path}.{extra[0]}"
+    raise SchemaValidationError(what, path, describe(error))
 
 
 def with_defaults(name: str, document: dict[str, Any]) -> dict[str, Any]:
     """Return a copy of ``document`` with the ``default`` of every absent object property filled
     in, recursively (following local ``$ref``), as the schema ``name`` documents them."""
-    root = schema(name)
+    return fill_defaults(schema(name), document)
+
+
+def fill_defaults(root: dict[str, Any], document: Any) -> Any:
+    """:func:`with_defaults` for any schema ``root`` (a plugin's configuration section)."""
 
     def resolve(node: dict[str, Any]) -> dict[str, Any]:
         ref = node.get("$ref")

@@ -1,21 +1,17 @@
-"""The register's data: a host ticket as adapters see it, and the improvement the core builds.
+"""The register's data, as every layer and every hook sees it.
 
-Adapters speak :class:`Ticket` (host status names, field values as strings, links by logical
-kind). The core turns a ticket of the register into an :class:`Improvement` (workflow state,
-typed values) with :func:`ci_plugin.fields.decode`; :meth:`Improvement.to_record` gives the JSON
-document that ``schemas/improvement.schema.json`` describes.
+Adapters speak :class:`Ticket` (host status names, field values as strings, links by kind, see
+:mod:`ci_plugin.domain.links`). The register turns a ticket of the register into an
+:class:`Improvement` (workflow state, typed values, see :mod:`ci_plugin.domain.fields`);
+:meth:`Improvement.to_record` gives the JSON document that ``schemas/improvement.schema.json``
+describes. :class:`ConversionDraft` is the improvement about to be created, which
+``ci_before_convert`` hooks may change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-#: The kinds links are sorted into. An improvement's links are ``sources``, ``problems``,
-#: ``projects``, ``follow_ups``, ``depends_on`` and ``related``; a record outside the register (a
-#: source, problem or project) sees the improvements linked to it as ``improvements``, so links
-#: read the same from both ends.
-LINK_KINDS = ("sources", "problems", "projects", "follow_ups", "depends_on", "related", "improvements")
 
 
 @dataclass
@@ -24,7 +20,7 @@ class Ticket:
 
     ``fields`` maps register field keys (``category``, ``score``, ``candidate``...) to the raw
     host values (a string, or a list of strings for multi-valued fields); ``links`` maps a link
-    kind from :data:`LINK_KINDS` to target ids.
+    kind from :data:`ci_plugin.domain.links.LINK_KINDS` to target ids.
     """
 
     id: str
@@ -74,3 +70,14 @@ class Improvement:
         if links:
             record["links"] = links
         return record
+
+
+@dataclass
+class ConversionDraft:
+    """The improvement about to be created: title, description and typed register values
+    (``category``, ``source``, ``source_tickets``...). ``ci_before_convert`` hooks may change it;
+    it is validated against the improvement schema after they ran."""
+
+    title: str
+    description: str
+    values: dict[str, Any] = field(default_factory=dict)

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ci_plugin import validation
+from ci_plugin.domain import validation
+from ci_plugin.domain.links import id_order
 from ci_plugin.errors import UsageError
 
 
@@ -93,7 +94,7 @@ def decode(key: str, raw: Any) -> Any:
     spec = BY_KEY[key]
     if spec.multi:
         values = raw if isinstance(raw, list) else ([raw] if raw else [])
-        return sorted({str(v).strip() for v in values if str(v).strip()}, key=_id_order)
+        return sorted({str(v).strip() for v in values if str(v).strip()}, key=id_order)
     if isinstance(raw, list):
         raw = raw[0] if raw else ""
     raw = "" if raw is None else str(raw).strip()
@@ -112,8 +113,11 @@ def decode(key: str, raw: Any) -> Any:
     return raw
 
 
-def _id_order(value: str) -> tuple[int, str]:
-    return (int(value), "") if value.isdigit() else (1 << 62, value)
+def decode_all(raw_fields: dict[str, Any]) -> dict[str, Any]:
+    """The typed values of an improvement's raw host fields (register fields only: the
+    candidate flag and keys that are not register fields are left out)."""
+    return {key: decode(key, raw) for key, raw in raw_fields.items()
+            if key in BY_KEY and not BY_KEY[key].on_candidates}
 
 
 def parse_ticket_id(text: str, what: str = "ticket") -> str:

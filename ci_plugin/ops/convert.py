@@ -4,36 +4,26 @@ A conversion reads the source tickets, looks for an improvement that already rec
 them as a source (the host's ``source_tickets`` field is the idempotency key), and either
 returns that improvement (adding sources or links that are new) or creates one improvement, in
 a single host request, with title, description, category, source kind, source tickets and links.
-Every source ticket then gets a comment pointing at the improvement. ``sync`` does the same for
-each ticket an agent flagged inside the host, then clears the flag.
+Every source ticket then gets a comment pointing at the improvement. :mod:`ci_plugin.ops.sync`
+does the same for each ticket an agent flagged inside the host. :func:`create_from_draft` is the
+one way any operation (follow-ups too) creates an improvement.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ci_plugin import fields as register_fields
-from ci_plugin import validation
-from ci_plugin.errors import CIPluginError, HostRefused, NotFound, SchemaValidationError, UsageError
-from ci_plugin.linking import KINDS, resolve_targets
-from ci_plugin.model import Improvement, Ticket
+from ci_plugin.domain import fields as register_fields
+from ci_plugin.domain import validation
+from ci_plugin.domain.model import ConversionDraft, Improvement, Ticket
+from ci_plugin.errors import HostRefused, SchemaValidationError, UsageError
+from ci_plugin.ops.link import notify_links, resolve_targets
 from ci_plugin.register import ImprovementRegister
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class ConversionDraft:
-    """The improvement about to be created; ``ci_before_convert`` hooks may change it."""
-
-    title: str
-    description: str
-    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,6 +66,16 @@ def _check_draft(draft: ConversionDraft) -> None:
         raise UsageError(str(exc)) from None
 
 
+def create_from_draft(register: ImprovementRegister, draft: ConversionDraft, sources: list[Ticket],
+                      links: dict[str, list[str]]) -> str:
+    """Create a new improvement the one way every operation does: ``ci_before_convert`` hooks
+    may change or refuse the draft, the result is validated against the improvement schema, and
+    only then is it created (with its links) through the register. Returns the new id."""
+    register.plugins.before_convert(draft=draft, sources=sources, register=register)
+    _check_draft(draft)
+    return register.create(draft, links)
+
+
 def convert(
     register: ImprovementRegister,
     ticket_ids: list[str],
@@ -115,12 +115,8 @@ def convert(
 
     if target_id is None:
         draft = _draft(sources, source_kind or _default_kind(register, sources), category, title)
-        register.plugins.guard("ci_before_convert", "conversion", draft=draft, sources=sources, register=register)
-        _check_draft(draft)
-        encoded = {k: register_fields.encode(k, v) for k, v in draft.values.items() if v not in (None, "", [])}
         links = {"sources": ids, **{kind: [t.id for t in tickets] for kind, tickets in targets.items()}}
-        new_id = host.create_improvement(draft.title, draft.description, encoded, links)
-        new_id = _settle_race(register, ids, new_id)
+        new_id = _settle_race(register, ids, create_from_draft(register, draft, sources, links))
         improvement = register.get(new_id)
         _verify_sources(improvement, ids)
         for source in sources:
@@ -128,13 +124,9 @@ def convert(
         result = ConversionResult(improvement, True, ids, {k: [t.id for t in v] for k, v in targets.items()})
     else:
         result = _extend(register, target_id, sources, targets, category)
-    register.plugins.notify("ci_after_convert", improvement=result.improvement,
-                            sources=sources, created=result.created, register=register)
-    for kind, tickets in targets.items():
-        for ticket in tickets:
-            if ticket.id in result.added_links.get(kind, []):
-                register.plugins.notify("ci_after_link", improvement=result.improvement,
-                                        kind=KINDS[kind], target=ticket, register=register)
+    register.plugins.after_convert(improvement=result.improvement, sources=sources, created=result.created,
+                                   register=register)
+    notify_links(register, result.improvement, targets, result.added_links)
     return result
 
 
@@ -146,7 +138,6 @@ def _default_kind(register: ImprovementRegister, sources: list[Ticket]) -> str:
 def _extend(register: ImprovementRegister, target_id: str, sources: list[Ticket],
             targets: dict[str, list[Ticket]], category: str | None) -> ConversionResult:
     """Add what is new (sources, links, a missing category) to an existing improvement."""
-    host = register.host
     current = register.get(target_id)
     recorded = current.get("source_tickets") or []
     new_sources = [s for s in sources if s.id not in recorded]
@@ -158,12 +149,12 @@ def _extend(register: ImprovementRegister, target_id: str, sources: list[Ticket]
     if values:
         register.write_values(target_id, values)
     if new_sources:
-        host.add_links(target_id, "sources", [s.id for s in new_sources])
+        register.add_links(target_id, "sources", [s.id for s in new_sources])
     added: dict[str, list[str]] = {}
     for kind, tickets in targets.items():
         fresh = [t.id for t in tickets if t.id not in current.links.get(kind, [])]
         if fresh:
-            host.add_links(target_id, kind, fresh)
+            register.add_links(target_id, kind, fresh)
             added[kind] = fresh
     for source in new_sources:
         register.audit(source.id, f"Added as a source of improvement #{target_id}: {current.title}\n{current.url}")
@@ -179,7 +170,7 @@ def _settle_race(register: ImprovementRegister, ids: list[str], new_id: str) -> 
         return new_id
     keep = min(found, key=int)
     register.write_values(new_id, {"source_tickets": []})
-    register.host.set_status(new_id, register.states.host_status("rejected"))
+    register.set_state(new_id, "rejected")
     register.audit(new_id, f"Duplicate of improvement #{keep} (created concurrently); rejected by ci-plugin.")
     log.warning("improvement %s duplicated %s in a concurrent conversion; retired it", new_id, keep)
     return keep
@@ -193,69 +184,3 @@ def _verify_sources(improvement: Improvement, ids: list[str]) -> None:
             f"the host created improvement {improvement.id} but did not store its source ticket(s) {', '.join(missing)}",
             messages=[],
         )
-
-
-# --- the in-host flag ---------------------------------------------------------------------------
-
-
-@dataclass
-class SyncReport:
-    """One pass of ``sync``: what was converted, and what failed (left flagged, retried next pass)."""
-
-    converted: list[tuple[str, str, bool]] = field(default_factory=list)  # (ticket, improvement, created)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (ticket, error)
-
-
-def sync(register: ImprovementRegister) -> SyncReport:
-    """Convert every flagged ticket and clear its flag; failures stay flagged for the next pass."""
-    report = SyncReport()
-    for ticket in list(register.host.flagged_tickets()):
-        try:
-            result = convert(register, [ticket.id])
-            register.host.clear_flag(ticket.id)
-        except (CIPluginError, NotFound) as exc:
-            report.failed.append((ticket.id, str(exc)))
-            log.warning("ticket %s: %s", ticket.id, exc)
-            continue
-        report.converted.append((ticket.id, result.improvement.id, result.created))
-    return report
-
-
-def watch(
-    register: ImprovementRegister,
-    interval: float,
-    *,
-    passes: int | None = None,
-    on_report: Callable[[SyncReport], None] = lambda report: None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> int:
-    """Run :func:`sync` every ``interval`` seconds until SIGINT/SIGTERM (or ``passes`` passes).
-
-    A pass that fails as a whole (host down) is logged and retried at the next interval.
-    Returns the number of passes made.
-    """
-    stop = {"now": False}
-
-    def request_stop(signum: int, frame: Any) -> None:
-        stop["now"] = True
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    done = 0
-    try:
-        while not stop["now"] and (passes is None or done < passes):
-            try:
-                on_report(sync(register))
-            except CIPluginError as exc:
-                log.error("sync pass failed: %s", exc)
-            done += 1
-            if passes is not None and done >= passes:
-                break
-            waited = 0.0
-            while waited < interval and not stop["now"]:
-                step = min(1.0, interval - waited)
-                sleep(step)
-                waited += step
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return done

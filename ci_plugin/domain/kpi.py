@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ci_plugin import validation
+from ci_plugin.domain import validation
 
 VERDICTS = ("met", "partly", "missed")
 

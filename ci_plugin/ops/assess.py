@@ -1,9 +1,9 @@
-"""Assessing an improvement with a scoring model, and recording its business case.
+"""Assessing an improvement with a scoring model.
 
 An assessment validates the model's inputs against the model's JSON Schema, scores them, and
 stores score, model, and the assessment document (inputs, breakdown, assessor, time) on the
-host in one update, plus a readable comment. The business case is validated, its ROI and
-payback are derived, and it is stored the same way.
+host in one update, plus a readable comment. :func:`model_named` and :func:`model_settings`
+find a model and its ``[scoring.NAME]`` settings for every operation that scores.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from ci_plugin import business_case as business_case_module
-from ci_plugin import validation
+from ci_plugin.domain import validation
 from ci_plugin.errors import SchemaValidationError, UsageError
-from ci_plugin.model import Improvement
+from ci_plugin.domain.model import Improvement
 from ci_plugin.register import ImprovementRegister
 from ci_plugin.scoring.base import score as score_inputs
 from ci_plugin.scoring.base import validate_inputs
@@ -33,17 +32,6 @@ def model_settings(register: ImprovementRegister, name: str) -> dict[str, Any]:
     """``[scoring.NAME]`` of the configuration."""
     value = register.config.section("scoring").get(name, {})
     return value if isinstance(value, dict) else {}
-
-
-def parse_assignments(pairs: list[str]) -> dict[str, str]:
-    """``["value=8", "effort=3"]`` -> ``{"value": "8", "effort": "3"}``; UsageError when malformed."""
-    inputs: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--set expects NAME=VALUE, got {pair!r}")
-        inputs[name.strip()] = value.strip()
-    return inputs
 
 
 def build(register: ImprovementRegister, model_name: str | None, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -87,20 +75,5 @@ def assess(register: ImprovementRegister, improvement_id: str, model_name: str |
                                            "assessment": document})
     register.audit(improvement.id, explain(document))
     after = register.get(improvement.id)
-    register.plugins.notify("ci_after_assess", improvement=after, assessment=document, register=register)
+    register.plugins.after_assess(improvement=after, assessment=document, register=register)
     return after
-
-
-def record_business_case(register: ImprovementRegister, improvement_id: str, case: dict[str, Any]) -> Improvement:
-    """Validate a business case, derive ROI and payback, store it; returns the re-read improvement."""
-    improvement = register.get(improvement_id, links=False)
-    merged = {**(improvement.get("business_case") or {}), **{k: v for k, v in case.items() if v is not None}}
-    for derived in ("roi", "payback_months"):
-        merged.pop(derived, None)
-    try:
-        document = business_case_module.derive(merged)
-    except SchemaValidationError as exc:
-        raise UsageError(str(exc)) from None
-    register.write_values(improvement.id, {"business_case": document})
-    register.audit(improvement.id, "Business case: " + business_case_module.summary(document))
-    return register.get(improvement.id)

@@ -1,0 +1,75 @@
+"""The composition root: the one place that builds a configuration, plugins, a host and a register.
+
+The CLI, the benchmarks and the test harnesses all start here::
+
+    register = open_register("ci-plugin.toml")
+
+Order matters and lives only here: the configuration's core sections are validated first
+(``[hooks]`` says which plugins to load), then the plugins load (and the plugin that provides
+the configured host type, even with external plugins off), then the tables plugins declared
+through ``ci_register_config_sections`` are validated, then the host adapter is built and the
+register receives its configuration, host and plugins.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ci_plugin import config as config_module
+from ci_plugin.config import Config
+from ci_plugin.errors import ConfigError
+from ci_plugin.hosts.base import HostAdapter
+from ci_plugin.plugins.manager import PluginManager
+from ci_plugin.register import ImprovementRegister
+
+
+def load_plugins(config: Config | None = None, *, load_external: bool | None = None,
+                 extra_plugins: list[tuple[str, Any]] | None = None) -> PluginManager:
+    """The plugin manager ``config`` asks for (every plugin when ``config`` is None); with a
+    config, also the plugin of its host type, and its plugin-owned sections validated."""
+    if config is None:
+        return PluginManager(load_external=load_external, extra_plugins=extra_plugins)
+    hooks = config.section("hooks")
+    manager = PluginManager(enabled=hooks.get("enabled", []), disabled=hooks.get("disabled", []),
+                            load_external=load_external, extra_plugins=extra_plugins)
+    _complete(manager, config)
+    return manager
+
+
+def _complete(manager: PluginManager, config: Config) -> None:
+    """Load the plugin of the configured host type if no loaded plugin provides it (a host from
+    a third-party package, named by the config), then validate the plugin-owned sections."""
+    if config.host_type not in manager.hosts():
+        manager.load_host_plugin(config.host_type)
+    config.apply_sections(manager.config_sections())
+
+
+def open_host(config: Config, plugins: PluginManager) -> HostAdapter:
+    """The adapter of ``[host] type``; ConfigError naming the known types if there is none."""
+    adapters = plugins.hosts()
+    adapter_class = adapters.get(config.host_type)
+    if adapter_class is None:
+        raise ConfigError(f"host.type: unknown host type {config.host_type!r}; known: {', '.join(sorted(adapters))}")
+    return adapter_class(config)
+
+
+def load_config(source: Config | str | os.PathLike[str] | None = None) -> Config:
+    """A :class:`Config` as given, or loaded from a path (default: ``$CI_PLUGIN_CONFIG``)."""
+    if isinstance(source, Config):
+        return source
+    return config_module.load(Path(source) if source is not None else None)
+
+
+def open_register(source: Config | str | os.PathLike[str] | None = None, *,
+                  plugins: PluginManager | None = None, host: HostAdapter | None = None) -> ImprovementRegister:
+    """The register of a configuration (a :class:`Config` or a file path): plugins loaded,
+    plugin sections validated, host adapter built. ``plugins`` and ``host`` replace the ones it
+    would build (tests, benchmarks, an in-memory host)."""
+    config = load_config(source)
+    if plugins is None:
+        plugins = load_plugins(config)
+    else:
+        _complete(plugins, config)
+    return ImprovementRegister(config, host or open_host(config, plugins), plugins)

@@ -1,0 +1,115 @@
+"""``models``, ``assess``, ``case`` and ``prioritize``: scoring, business case, ranking."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ci_plugin.app import load_config, load_plugins, open_register
+from ci_plugin.cli import render
+from ci_plugin.cli.args import number, read_inputs
+from ci_plugin.cli.output import err, out, out_json, warn
+from ci_plugin.config import CONFIG_ENV
+from ci_plugin.domain import business_case
+from ci_plugin.errors import UsageError
+from ci_plugin.ops.assess import assess, explain
+from ci_plugin.ops.case import record_business_case
+from ci_plugin.ops.prioritize import prioritize
+
+
+def add_parsers(add) -> None:
+    """Add ``assess``, ``models``, ``case`` and ``prioritize``."""
+    p = add("assess", "score an improvement with a scoring model and store the assessment", run_assess)
+    p.add_argument("improvement", metavar="IMPROVEMENT")
+    p.add_argument("--model", help="scoring model (default: [scoring] default_model); see `ci-plugin models`")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="one model input (repeatable)")
+    p.add_argument("--file", metavar="JSON", help="inputs as a JSON object (a file, or - for stdin)")
+
+    add("models", "list the scoring models and their inputs", run_models)
+
+    p = add("case", "record the business case of an improvement (ROI and payback are derived)", run_case)
+    p.add_argument("improvement", metavar="IMPROVEMENT")
+    p.add_argument("--benefit", type=number, help="expected yearly benefit (money)")
+    p.add_argument("--benefit-kpi", help="expected benefit as a KPI statement")
+    p.add_argument("--cost", type=number, help="one-off cost")
+    p.add_argument("--running-cost", type=number, help="yearly running cost")
+    p.add_argument("--cost-of-inaction", type=number, help="yearly cost of doing nothing")
+    p.add_argument("--currency", help="ISO currency code, e.g. EUR")
+
+    p = add("prioritize", "score and rank every open improvement; write back what changed", run_prioritize)
+    p.add_argument("--model", help="rank only assessments made with this model")
+    p.add_argument("--dry-run", action="store_true", help="compute and print, write nothing")
+
+
+def run_assess(args: argparse.Namespace) -> int:
+    """Score and store; print the breakdown."""
+    improvement = assess(open_register(args.config), args.improvement, args.model, read_inputs(args))
+    if args.json:
+        out_json(improvement.to_record())
+    else:
+        out(explain(improvement.get("assessment")))
+    return 0
+
+
+def run_models(args: argparse.Namespace) -> int:
+    """Every scoring model and its inputs (works without a configuration)."""
+    import os
+
+    cfg = load_config(args.config) if (args.config or os.environ.get(CONFIG_ENV)) else None
+    manager = load_plugins(cfg)
+    scoring = cfg.section("scoring") if cfg else {}
+    listing = []
+    for name, model in sorted(manager.scoring_models().items()):
+        schema = model.input_schema(scoring.get(name, {}) if isinstance(scoring.get(name), dict) else {})
+        listing.append({"name": name, "title": model.title, "inputs": schema.get("properties", {})})
+    if args.json:
+        out_json(listing)
+    else:
+        for entry in listing:
+            out(f"{entry['name']:<10}{entry['title']}")
+            for input_name, spec in entry["inputs"].items():
+                out(f"{'':<12}{input_name}: {spec.get('description', '')}".rstrip())
+    return 0
+
+
+def run_case(args: argparse.Namespace) -> int:
+    """Store the business case; print its summary."""
+    case = {"benefit": args.benefit, "benefit_kpi": args.benefit_kpi, "cost": args.cost,
+            "running_cost": args.running_cost, "cost_of_inaction": args.cost_of_inaction, "currency": args.currency}
+    if all(v is None for v in case.values()):
+        raise UsageError("give at least one of --benefit, --benefit-kpi, --cost, --running-cost, --cost-of-inaction")
+    improvement = record_business_case(open_register(args.config), args.improvement, case)
+    if args.json:
+        out_json(improvement.to_record())
+    else:
+        out(business_case.summary(improvement.get("business_case")))
+    return 0
+
+
+def run_prioritize(args: argparse.Namespace) -> int:
+    """Rank; print the ranked register and how many updates were written."""
+    show_progress = sys.stderr.isatty() and not args.json
+
+    def progress(done: int, total: int) -> None:
+        if show_progress and (done == total or done % 50 == 0):
+            sys.stderr.write(f"\rranking {done}/{total}")
+            if done == total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    report = prioritize(open_register(args.config), model=args.model, dry_run=args.dry_run, progress=progress)
+    if args.json:
+        out_json({
+            "writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings,
+            "ranking": [{"rank": e.rank, "id": e.improvement.id, "score": e.score, "changed": e.changed,
+                         "state": e.improvement.state, "title": e.improvement.title} for e in report.entries],
+        })
+        return 0
+    out(render.table([e.improvement for e in report.entries]))
+    for warning in report.warnings:
+        warn(warning)
+    verb = "would write" if report.dry_run else "wrote"
+    changed = sum(e.changed for e in report.entries)
+    err(f"prioritize: {len(report.entries)} ranked, {changed} changed, {verb} "
+        f"{changed if report.dry_run else report.writes} update(s)")
+    return 0

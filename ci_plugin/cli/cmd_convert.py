@@ -1,0 +1,73 @@
+"""``convert``, ``sync`` and ``watch``: tickets become improvements, never twice."""
+
+from __future__ import annotations
+
+import argparse
+
+from ci_plugin.app import open_register
+from ci_plugin.cli.output import err, improvement_or_id, out, out_json
+from ci_plugin.ops import sync as sync_ops
+from ci_plugin.ops.convert import convert
+
+CATEGORIES = ("service", "process", "practice", "technology", "people")
+SOURCE_KINDS = ("incident", "problem", "request", "change", "audit", "survey", "idea", "review", "other")
+
+
+def add_parsers(add) -> None:
+    """Add ``convert``, ``sync`` and ``watch``."""
+    p = add("convert", "convert tickets into an improvement (again on the same ticket: the same improvement)", run_convert)
+    p.add_argument("tickets", nargs="+", metavar="TICKET")
+    p.add_argument("--problem", action="append", default=[], metavar="ID", help="link a problem record (repeatable)")
+    p.add_argument("--project", action="append", default=[], metavar="ID", help="link a project record (repeatable)")
+    p.add_argument("--category", choices=CATEGORIES)
+    p.add_argument("--source", choices=SOURCE_KINDS,
+                   help="kind of source (default: problem for a problem record, else incident)")
+    p.add_argument("--into", metavar="IMPROVEMENT", help="add the tickets to this existing improvement")
+    p.add_argument("--title", help="title of the new improvement (default: the first ticket's subject)")
+
+    add("sync", "convert every ticket an agent flagged in the host, then clear the flag (one pass)", run_sync)
+    p = add("watch", "run sync in a loop", run_watch)
+    p.add_argument("--interval", type=float, metavar="SECONDS", help="seconds between passes (default: [watch] interval)")
+    p.add_argument("--passes", type=int, metavar="N", help="stop after N passes")
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    """Print the improvement id (or its record with ``--json``)."""
+    result = convert(open_register(args.config), args.tickets, problems=args.problem, projects=args.project,
+                     category=args.category, source_kind=args.source, into=args.into, title=args.title)
+    improvement_or_id(args, result.improvement, {"created": result.created})
+    if not args.json:
+        verb = "created" if result.created else "already existed"
+        err(f"improvement {result.improvement.id} {verb}: {result.improvement.url}")
+    return 0
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    """One pass; exit 1 when a ticket failed (it stays flagged)."""
+    report = sync_ops.sync(open_register(args.config))
+    print_sync(args, report)
+    return 1 if report.failed else 0
+
+
+def print_sync(args: argparse.Namespace, report: sync_ops.SyncReport) -> None:
+    """What one sync pass did, as JSON or lines."""
+    if args.json:
+        out_json({
+            "converted": [{"ticket": t, "improvement": i, "created": c} for t, i, c in report.converted],
+            "failed": [{"ticket": t, "error": e} for t, e in report.failed],
+        })
+        return
+    for ticket, improvement, created in report.converted:
+        out(f"ticket {ticket} -> improvement {improvement}" + ("" if created else " (existing)"))
+    for ticket, error in report.failed:
+        err(f"ci-plugin: ticket {ticket} left flagged: {error}")
+    err(f"sync: {len(report.converted)} converted, {len(report.failed)} failed")
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    """Sync every interval until SIGINT/SIGTERM (or ``--passes``)."""
+    register = open_register(args.config)
+    interval = args.interval or register.config.section("watch")["interval"]
+    err(f"watching for flagged tickets every {interval:g}s (Ctrl-C to stop)")
+    sync_ops.watch(register, interval, passes=args.passes, on_report=lambda report: print_sync(args, report))
+    return 0

@@ -1,0 +1,59 @@
+"""``setup`` and ``doctor``: provision the improvement ticket type on the host, and check it."""
+
+from __future__ import annotations
+
+import argparse
+
+from ci_plugin.app import open_register
+from ci_plugin.cli.output import err, out, out_json
+from ci_plugin.errors import NotProvisionedError
+from ci_plugin.ops import setup as setup_ops
+
+
+def add_parsers(add) -> None:
+    """Add ``setup`` and ``doctor``."""
+    p = add("setup", "provision the improvement ticket type on the host (idempotent)", run_setup)
+    p.add_argument("--print-provisioning", action="store_true",
+                   help="print only what an admin must install by hand (RT lifecycle, Redmine script)")
+    add("doctor", "check connection, credentials and everything the register needs on the host", run_doctor)
+
+
+def run_setup(args: argparse.Namespace) -> int:
+    """Provision the host; print what changed and any manual step; exit 6 while incomplete."""
+    register = open_register(args.config)
+    if args.print_provisioning:
+        for step in register.host.manual_steps():
+            out(step.content.rstrip("\n"))
+        return 0
+    report = setup_ops.setup(register)
+    if args.json:
+        out_json(report.to_json())
+    else:
+        for change in report.changes:
+            if change.action != "unchanged" or args.verbose:
+                out(f"{change.action:<10}{change.what}")
+        created = sum(c.action != "unchanged" for c in report.changes)
+        out(f"setup: {created} change(s), {len(report.changes) - created} already in place")
+        for step in report.pending:
+            out(f"\nMANUAL STEP: {step.title}\n  {step.why}\n  Install this as {step.filename} and restart the host"
+                f" (or run `ci-plugin setup --print-provisioning`):\n")
+            out(step.content.rstrip("\n"))
+    if not report.complete:
+        err("ci-plugin: setup incomplete: " + "; ".join(f"{f.name}: {f.detail}" for f in report.failing))
+        return NotProvisionedError.exit_code
+    return 0
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    """Print every check; exit 6 naming what is missing."""
+    findings = setup_ops.doctor(open_register(args.config))
+    if args.json:
+        out_json([{"check": f.name, "ok": f.ok, "detail": f.detail} for f in findings])
+    else:
+        for finding in findings:
+            out(f"{'ok' if finding.ok else 'MISSING':<8}{finding.name}" + (f": {finding.detail}" if finding.detail else ""))
+    missing = [f.name for f in findings if not f.ok]
+    if missing:
+        err(f"ci-plugin: doctor: missing: {', '.join(missing)}")
+        return NotProvisionedError.exit_code
+    return 0

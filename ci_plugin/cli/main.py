@@ -1,0 +1,92 @@
+"""The ``ci-plugin`` command: global options, one sub-command per operation, one error policy.
+
+Every command that prints data takes ``--json`` (one JSON document on stdout, nothing else
+there). Errors go to stderr as one line, ``ci-plugin: error: ...``, with the exit code of the
+error class (see :mod:`ci_plugin.errors`): 2 bad input or config, 3 host unreachable or
+credentials refused, 4 not found, 5 refused (by a guard, a hook or the host), 6 host not
+provisioned, 1 anything else. ``--debug`` also shows tracebacks.
+
+Each ``cmd_*`` module adds its sub-commands with ``add(name, help, function)``; the function is
+stored with ``set_defaults(func=...)`` and called with the parsed arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ci_plugin.version import __version__
+from ci_plugin.cli import cmd_assess, cmd_convert, cmd_hooks, cmd_register, cmd_setup, cmd_workflow
+from ci_plugin.cli.output import err
+from ci_plugin.config import CONFIG_ENV
+from ci_plugin.errors import CIPluginError
+
+#: The modules that add sub-commands, in the order ``--help`` lists them.
+COMMAND_MODULES = (cmd_setup, cmd_convert, cmd_register, cmd_hooks, cmd_assess, cmd_workflow)
+
+
+def _global_options(suppress: bool) -> argparse.ArgumentParser:
+    """The options every sub-command takes too. Sub-commands repeat them with SUPPRESS defaults,
+    so that an option given before the sub-command is not reset by the sub-command's default."""
+    kw: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
+    flags = argparse.ArgumentParser(add_help=False)
+    flags.add_argument("--config", metavar="FILE", help=f"TOML configuration (default: ${CONFIG_ENV})", **kw)
+    flags.add_argument("--json", action="store_true", help="print one JSON document on stdout", **kw)
+    flags.add_argument("-v", "--verbose", action="store_true", help="say more (log at INFO)", **kw)
+    flags.add_argument("--debug", action="store_true", help="log at DEBUG and show tracebacks", **kw)
+    return flags
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    common = _global_options(suppress=True)
+    parser = argparse.ArgumentParser(
+        prog="ci-plugin", parents=[_global_options(suppress=False)],
+        description="ITIL 4 continual improvement register inside your service desk.",
+    )
+    parser.add_argument("--version", action="version", version=f"ci-plugin {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str, func: Callable[[argparse.Namespace], int], *,
+            aliases: list[str] | tuple[str, ...] = (), parent: Any = None) -> argparse.ArgumentParser:
+        p = (parent or sub).add_parser(name, parents=[common], help=help_text, description=help_text,
+                                       aliases=list(aliases))
+        p.set_defaults(func=func)
+        return p
+
+    for module in COMMAND_MODULES:
+        module.add_parsers(add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
+        format="ci-plugin: %(levelname)s: %(message)s", stream=sys.stderr,
+    )
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except CIPluginError as exc:
+        if args.debug:
+            raise
+        err(f"ci-plugin: error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err("ci-plugin: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
+        if args.debug:
+            raise
+        err(f"ci-plugin: internal error: {exc.__class__.__name__}: {exc} (run again with --debug for details)")
+        return 70
