@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ci_plugin.hookspecs import hookimpl
+from ci_plugin import hookimpl
 
 DEFAULT_PATH = "ci-plugin-audit.jsonl"
 

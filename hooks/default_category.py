@@ -6,7 +6,7 @@ other ``ci_before_convert`` hooks (tryfirst), so guards such as ``require_catego
 
 from __future__ import annotations
 
-from ci_plugin.hookspecs import hookimpl
+from ci_plugin import hookimpl
 
 
 @hookimpl(tryfirst=True)

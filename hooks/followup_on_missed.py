@@ -8,7 +8,7 @@ target only proposes a follow-up in the audit comment.
 
 from __future__ import annotations
 
-from ci_plugin.hookspecs import hookimpl
+from ci_plugin import hookimpl
 
 
 @hookimpl

@@ -6,7 +6,7 @@ time and budget are committed to them.
 
 from __future__ import annotations
 
-from ci_plugin.hookspecs import hookimpl
+from ci_plugin import hookimpl
 
 
 @hookimpl

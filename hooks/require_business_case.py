@@ -5,7 +5,7 @@ A guard on ``ci_guard_transition``.
 
 from __future__ import annotations
 
-from ci_plugin.hookspecs import hookimpl
+from ci_plugin import hookimpl
 
 
 @hookimpl

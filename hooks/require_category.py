@@ -7,7 +7,7 @@ fills it in first.
 
 from __future__ import annotations
 
-from ci_plugin.hookspecs import hookimpl
+from ci_plugin import hookimpl
 
 
 @hookimpl(trylast=True)

@@ -6,7 +6,7 @@ value, so that the verdict (met, partly, missed) can be computed.
 
 from __future__ import annotations
 
-from ci_plugin.hookspecs import hookimpl
+from ci_plugin import hookimpl
 
 
 @hookimpl

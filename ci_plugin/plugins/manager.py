@@ -40,6 +40,21 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 log = logging.getLogger(__name__)
 
+#: The facade method that calls each hook (the drift tests check that every spec has one, and
+#: that something in the package calls it).
+HOOK_METHODS = {
+    "ci_register_hosts": "hosts",
+    "ci_register_scoring_models": "scoring_models",
+    "ci_register_config_sections": "config_sections",
+    "ci_before_convert": "before_convert",
+    "ci_guard_transition": "guard_transition",
+    "ci_after_convert": "after_convert",
+    "ci_after_link": "after_link",
+    "ci_after_transition": "after_transition",
+    "ci_after_assess": "after_assess",
+    "ci_after_measure": "after_measure",
+}
+
 
 class PluginManager:
     """Loads plugins, checks them against the specs, and calls their hooks by kind."""

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ci_plugin.ops.convert import sync, watch
+from ci_plugin.ops.sync import sync, watch
 
 pytestmark = pytest.mark.live
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ci_plugin.ops.convert import sync
+from ci_plugin.ops.sync import sync
 from ci_plugin.errors import HostRefused
 from ci_plugin.hosts.redmine import adapter as adapter_module
 from tests.conftest import STATE, host_env
