@@ -17,8 +17,8 @@ case "$host" in
   rt|redmine) ;;
   *) echo "usage: bash scripts/demo.sh [rt|redmine]" >&2; exit 2 ;;
 esac
-# shellcheck source=scripts/lib.sh
-. scripts/lib.sh
+# shellcheck source=test-steps.sh
+. scripts/test-steps.sh
 
 ensure_venv
 export PATH="$root/.venv/bin:$PATH"

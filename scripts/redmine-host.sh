@@ -42,29 +42,38 @@
 # stdin, and the readiness probe talks HTTP through bash's /dev/tcp (no curl argv).
 set -euo pipefail
 
+HOST_TAG=redmine-host
+HOST_NAME=Redmine
+SETTINGS_PREFIX=CI_PLUGIN_REDMINE
 PORT="${CI_PLUGIN_REDMINE_PORT:-13000}"
 STATE="${CI_PLUGIN_REDMINE_STATE:-/var/lib/ci-plugin-test/redmine}"
-READY_TIMEOUT="${CI_PLUGIN_REDMINE_TIMEOUT:-90}"   # seconds to wait for the API after start
+READY_TIMEOUT="${CI_PLUGIN_REDMINE_TIMEOUT:-90}"
+PACKAGES=(redmine redmine-sqlite puma)
+INSTALL_SECONDS=35
+# shellcheck source=host-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-lib.sh"
 
 REDMINE_DIR=/usr/share/redmine
 DB_CONFIG=/etc/redmine/default/database.yml
-PACKAGES=(redmine redmine-sqlite puma)
-RUN_USER=www-data
-URL="http://127.0.0.1:$PORT"
-
-KEY_FILE="$STATE/api_key"
-ENV_FILE="$STATE/env"
 HOME_DIR="$STATE/home"
-RUN_DIR="$STATE/run"
-LIB_DIR="$STATE/lib"
 PID_FILE="$RUN_DIR/puma.pid"
-LOG_FILE="$RUN_DIR/puma.log"
-PGID_FILE="$STATE/puma.pgid"
-LOCK_FILE="$STATE/.lock"
 
-HOST_TAG=redmine-host
-# shellcheck source=scripts/host-lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/host-lib.sh"
+# what host-lib.sh needs to know
+SERVICE_DIR="$REDMINE_DIR" SERVICE_HOME="$HOME_DIR" SERVICE_ENV=(REDMINE_INSTANCE=default RAILS_ENV=production)
+RUN_USER_DIRS=("0700 $HOME_DIR" "0755 $RUN_DIR")
+SERVER_NAME=puma
+# One thread: SQLite with more threads gave "database is locked" under mixed load.
+SERVER_COMMAND=(puma -e production -b "tcp://127.0.0.1:$PORT" -t 1:1 --pidfile "$PID_FILE" config.ru)
+# before and after puma sets its process title "puma 5.6.5 (tcp://127.0.0.1:PORT) [redmine]"
+SERVER_PATTERN="*puma*tcp://127.0.0.1:${PORT}[) ]*"
+SERVER_ID_FILE="$STATE/puma.pgid"
+SERVER_LOG="$RUN_DIR/puma.log"
+FAILURE_LOGS=("40 $SERVER_LOG" "20 /var/log/redmine/default/production.log")
+CREDENTIAL_FILE="$STATE/api_key" CREDENTIAL_NAME="API key" CREDENTIAL_ENV=CI_PLUGIN_REDMINE_KEY
+AUTH_HEADER='X-Redmine-API-Key: '
+PROBE_PATH=/users/current.json PROBE_EXPECT='"user"'
+ENV_CHECKS_API=0
+EXTRA_COMMANDS=(provision)
 
 # --- environment hygiene ----------------------------------------------------------------
 # An inherited BUNDLE_GEMFILE (or GEM_HOME, RUBYOPT, ...) breaks the package's postinst and
@@ -78,26 +87,16 @@ clean_env() {
   done
 }
 
-check_settings() { check_host_settings CI_PLUGIN_REDMINE; }
-
-# Run a command as www-data from /usr/share/redmine in a clean environment.
-# Usage: as_redmine [NAME=value ...] command args...   (extra NAME=value go to `env`)
-as_redmine() { run_as_service "$REDMINE_DIR" "$HOME_DIR" REDMINE_INSTANCE=default RAILS_ENV=production "$@"; }
-
 # `rails runner FILE` as www-data (bin/rails of the app if the package ships it).
 # Usage: rails_runner FILE [NAME=value ...]
 rails_runner() {
   local file="$1" rails=rails
   shift
   [ -x "$REDMINE_DIR/bin/rails" ] && rails=bin/rails
-  as_redmine "$@" "$rails" runner "$file"
+  as_service "$@" "$rails" runner "$file"
 }
 
-ensure_installed() {
-  local missing
-  missing="$(missing_packages)"
-  [ -z "$missing" ] && return 0
-  log "installing ${missing//$'\n'/ } (apt-get update + install, about 35 s cold) ..."
+host_install() {
   # Best-effort preseed: SQLite via dbconfig-common. Stale templates after a purge can make
   # debconf-set-selections fail; the defaults work too.
   printf '%s\n' \
@@ -108,166 +107,20 @@ ensure_installed() {
   [ -f "$DB_CONFIG" ] || die "$DB_CONFIG is missing: the redmine postinst did not configure the database"
 }
 
-require_installed() {
-  [ -z "$(missing_packages)" ] || die "Redmine is not installed; run: $0 up"
-}
+# --- the API key and seeding --------------------------------------------------------------
+random_key() { od -An -N20 -tx1 /dev/urandom | tr -d ' \n'; } # 40 hex digits, like Redmine's
 
-# --- state directory ----------------------------------------------------------------------
-prepare_state() {
-  (umask 022 && mkdir -p "$STATE" "$LIB_DIR")
-  chmod 0755 "$STATE" "$LIB_DIR"
-  install -d -o "$RUN_USER" -g "$RUN_USER" -m 0700 "$HOME_DIR"
-  install -d -o "$RUN_USER" -g "$RUN_USER" -m 0755 "$RUN_DIR"
-  # every parent directory must be searchable by www-data
-  setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups test -w "$RUN_DIR" ||
-    die "$RUN_USER cannot reach $RUN_DIR: choose a CI_PLUGIN_REDMINE_STATE whose parents are world-searchable"
-}
-
-ensure_key() {
-  NEW_KEY=0
-  if [ ! -s "$KEY_FILE" ]; then
+# NEW_KEY=1: the key was made just now (or since the last seed), so it is surely not in the
+# database yet.
+NEW_KEY=0
+host_configure() {
+  if [ ! -s "$CREDENTIAL_FILE" ]; then
     NEW_KEY=1
-    (
-      umask 077
-      # 40 hex characters, like Redmine's own keys
-      od -An -N20 -tx1 /dev/urandom | tr -d ' \n' >"$KEY_FILE.tmp"
-      mv -f "$KEY_FILE.tmp" "$KEY_FILE"
-    )
+    write_private "$CREDENTIAL_FILE" random_key
   fi
-  chmod 0600 "$KEY_FILE"
-  chown root:root "$KEY_FILE"
-  KEY="$(cat "$KEY_FILE")"
-  [[ "$KEY" =~ ^[0-9a-f]{40}$ ]] || die "$KEY_FILE does not hold a 40-hex-digit key; delete it and run up"
+  use_credential '^[0-9a-f]{40}$'
 }
 
-write_env() {
-  (
-    umask 077
-    {
-      printf 'export CI_PLUGIN_REDMINE_URL=%s\n' "$URL"
-      printf 'export CI_PLUGIN_REDMINE_KEY=%s\n' "$KEY"
-    } >"$ENV_FILE.tmp"
-    mv -f "$ENV_FILE.tmp" "$ENV_FILE"
-  )
-  chmod 0600 "$ENV_FILE"
-}
-
-# --- HTTP probing without curl (keeps the key off every command line) ---------------------
-
-# Print the HTTP status of GET PATH on the server (000 if nothing answers).
-http_status() {
-  local path="$1" key="${2:-}" code
-  code="$(
-    (
-      exec 3<>"/dev/tcp/127.0.0.1/$PORT" || exit 0
-      {
-        printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nAccept: application/json\r\n' "$path" "$PORT"
-        if [ -n "$key" ]; then printf 'X-Redmine-API-Key: %s\r\n' "$key"; fi
-        printf 'Connection: close\r\n\r\n'
-      } >&3
-      IFS=' ' read -r -t 20 _ status _ <&3 || true
-      printf '%s' "${status:-}"
-    ) 2>/dev/null
-  )" || true
-  [[ "$code" =~ ^[0-9]{3}$ ]] || code=000
-  printf '%s\n' "$code"
-}
-
-api_ok() { [ "$(http_status /users/current.json "$KEY")" = 200 ]; }
-
-# --- server process -----------------------------------------------------------------------
-# The id in PGID_FILE is only trusted if that process is still our puma.
-our_pgid() {
-  local pgid
-  [ -s "$PGID_FILE" ] || return 1
-  pgid="$(cat "$PGID_FILE")"
-  [[ "$pgid" =~ ^[0-9]+$ ]] || return 1
-  [ -r "/proc/$pgid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pgid/cmdline" | grep -q 'puma' || return 1
-  # field 3 after the ")" closing the command name in /proc/PID/stat is the process group
-  [ "$(sed 's/.*) //' "/proc/$pgid/stat" | awk '{print $3}')" = "$pgid" ] || return 1
-  printf '%s\n' "$pgid"
-}
-
-stop_server() {
-  local pgid i pid
-  if pgid="$(our_pgid)"; then
-    log "stopping puma (process group $pgid) ..."
-    kill -TERM -- "-$pgid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      kill -0 -- "-$pgid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 -- "-$pgid" 2>/dev/null; then
-      log "puma did not stop in 20 s; killing process group $pgid"
-      kill -KILL -- "-$pgid" 2>/dev/null || true
-    fi
-  elif [ -s "$PID_FILE" ]; then
-    # no (valid) pgid file, but puma's own pidfile: stop that puma if it is one
-    pid="$(cat "$PID_FILE")"
-    if [[ "$pid" =~ ^[0-9]+$ ]] && [ -r "/proc/$pid/cmdline" ] &&
-      tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q puma; then
-      log "stopping puma (pid $pid from $PID_FILE) ..."
-      kill -TERM "$pid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.2
-      done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$PGID_FILE" "$PID_FILE"
-  wait_port_free || die "port $PORT is still in use (by something this script did not start?)"
-}
-
-start_server() {
-  local pgid
-  if port_open; then
-    die "port $PORT is already in use by something else; set CI_PLUGIN_REDMINE_PORT"
-  fi
-  [ -f "$LOG_FILE" ] && mv -f "$LOG_FILE" "$LOG_FILE.1"
-  install -o "$RUN_USER" -g "$RUN_USER" -m 0644 /dev/null "$LOG_FILE"
-  rm -f "$PID_FILE"
-  # setsid: own session and process group, so `down` can stop everything by one id.
-  # The subshell is not a group leader, so setsid() happens in place: $! is the pgid.
-  # One thread: SQLite with more threads gave "database is locked" under mixed load.
-  (
-    cd "$REDMINE_DIR"
-    exec setsid setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
-      env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$HOME_DIR" LANG=C.UTF-8 \
-      REDMINE_INSTANCE=default RAILS_ENV=production \
-      puma -e production -b "tcp://127.0.0.1:$PORT" -t 1:1 --pidfile "$PID_FILE" config.ru
-  ) </dev/null >>"$LOG_FILE" 2>&1 9>&- &
-  pgid=$!
-  printf '%s\n' "$pgid" >"$PGID_FILE"
-}
-
-# Wait until the server answers GET /users/current.json: with 200 for our key ("ready"), or
-# with any HTTP status at all ("listening"). On timeout or exit: log tail, exit 1.
-wait_for() {
-  local what="$1" deadline=$((SECONDS + READY_TIMEOUT)) pgid code=000
-  pgid="$(cat "$PGID_FILE")"
-  while ((SECONDS < deadline)); do
-    code="$(http_status /users/current.json "$KEY")"
-    if [ "$code" = 200 ] || { [ "$what" = listening ] && [ "$code" != 000 ]; }; then
-      return 0
-    fi
-    if ! kill -0 -- "-$pgid" 2>/dev/null; then
-      log "puma exited during start"
-      break
-    fi
-    sleep 0.3
-  done
-  log "Redmine did not answer GET /users/current.json (wanted: $what) within ${READY_TIMEOUT} s; last status: $code"
-  log "--- tail of $LOG_FILE ---"
-  tail -n 40 "$LOG_FILE" >&2 || true
-  log "--- tail of /var/log/redmine/default/production.log ---"
-  tail -n 20 /var/log/redmine/default/production.log >&2 2>/dev/null || true
-  exit 1
-}
-wait_ready() { wait_for ready; }
-
-# --- seeding ------------------------------------------------------------------------------
 # Settings, default data if none, and the admin's API key (read on stdin, never on argv).
 write_seed_script() {
   cat >"$LIB_DIR/seed.rb" <<'RUBY'
@@ -295,88 +148,36 @@ RUBY
 seed() {
   write_seed_script
   log "seeding (settings, default data, admin API key) ..."
-  rails_runner "$LIB_DIR/seed.rb" <"$KEY_FILE" >&2
+  rails_runner "$LIB_DIR/seed.rb" <"$CREDENTIAL_FILE" >&2
+  NEW_KEY=0
 }
 
-# --- subcommands --------------------------------------------------------------------------
-say_up() {
-  log "Redmine is up at $URL ($1); env file: $ENV_FILE  (eval \"\$($0 env)\")"
+# --- hooks of host-lib.sh -----------------------------------------------------------------
+# Seeding while puma runs is fine: Redmine re-reads changed settings on the next request.
+host_stale_server() { log "puma is running but does not accept the key (yet); seeding ..."; }
+
+# Start first and seed only if the key is not accepted (host_repair_access): an already
+# seeded database (the usual case after `down`) then costs no extra Rails boot.
+host_start() {
+  start_server
+  # a key made just now is surely not in the database: seed while puma boots
+  if [ "$NEW_KEY" = 1 ]; then seed; fi
 }
 
-cmd_up() {
-  ensure_installed
-  prepare_state
-  take_lock
-  ensure_key
-  if api_ok; then
-    write_env
-    say_up "already running"
-    return 0
-  fi
-  local t0=$SECONDS
-  if our_pgid >/dev/null; then
-    log "puma is running but does not accept the key (yet); seeding ..."
-  elif port_open; then
-    die "port $PORT answers, but not with our API key, and this script did not start it; set CI_PLUGIN_REDMINE_PORT"
-  else
-    # Start first and seed only if the key is not accepted: an already seeded database (the
-    # usual case after `down`) then costs no extra Rails boot. Seeding while puma runs is
-    # fine: Redmine re-reads changed settings on the next request.
-    rm -f "$PGID_FILE" "$PID_FILE"
-    log "starting puma on 127.0.0.1:$PORT ..."
-    start_server
-    # a key made just now is surely not in the database: seed while puma boots
-    if [ "$NEW_KEY" = 1 ]; then seed; fi
-  fi
-  wait_for listening
-  api_ok || seed
-  wait_ready
-  write_env
-  say_up "ready after $((SECONDS - t0)) s"
+# Any answer but "up" from a listening puma: seed (settings, default data, key), once.
+host_repair_access() { seed; }
+
+# The value of setting NAME (database, adapter) of the production environment in database.yml.
+production_setting() {
+  awk -v key="$1:" '/^production:/ {p = 1; next} /^[^ \t#]/ {p = 0}
+       p && $1 == key {gsub(/["\047]/, "", $2); print $2; exit}' "$DB_CONFIG"
 }
 
-cmd_down() {
-  prepare_state
-  take_lock
-  stop_server
-  log "Redmine on port $PORT is down"
-}
-
-cmd_status() {
-  if [ ! -s "$KEY_FILE" ]; then
-    log "down (no API key yet in $KEY_FILE)"
-    return 1
-  fi
-  KEY="$(cat "$KEY_FILE")"
-  if api_ok; then
-    log "up at $URL"
-    return 0
-  fi
-  log "down (GET /users/current.json answered $(http_status /users/current.json "$KEY"))"
-  return 1
-}
-
-cmd_env() {
-  [ -s "$ENV_FILE" ] || die "no $ENV_FILE yet; run: $0 up"
-  cat "$ENV_FILE"
-}
-
-# SQLite database file of the production environment, from the package's database.yml.
-db_file() {
-  awk '/^production:/ {p = 1; next} /^[^ \t#]/ {p = 0}
-       p && $1 == "database:" {gsub(/["\047]/, "", $2); print $2; exit}' "$DB_CONFIG"
-}
-
-cmd_reset() {
-  ensure_installed
-  prepare_state
-  take_lock
-  ensure_key
-  stop_server
+host_reset_data() {
   local db owner mode version snap
-  db="$(db_file)"
+  db="$(production_setting database)"
   [ -n "$db" ] || die "cannot find the production database in $DB_CONFIG"
-  [ "$(awk '/^production:/ {p = 1; next} /^[^ \t#]/ {p = 0} p && $1 == "adapter:" {print $2; exit}' "$DB_CONFIG")" = sqlite3 ] ||
+  [ "$(production_setting adapter)" = sqlite3 ] ||
     die "reset only handles SQLite; $DB_CONFIG uses another adapter"
   # The freshly migrated and seeded database is kept as a snapshot (per package version),
   # so later resets copy it instead of migrating again (about 7 s instead of 20 s).
@@ -390,31 +191,25 @@ cmd_reset() {
   if [ -s "$snap" ]; then
     log "restoring the empty database $db from $snap ..."
     install -o "${owner%%:*}" -g "${owner##*:}" -m "$mode" "$snap" "$db"
-  else
-    log "recreating the database $db ..."
-    # an empty file is an empty SQLite database; keep the package's owner and mode
-    install -o "${owner%%:*}" -g "${owner##*:}" -m "$mode" /dev/null "$db"
-    log "migrating (output in $RUN_DIR/migrate.log) ..."
-    # SCHEMA=/dev/null: as www-data the schema dump into the package tree would fail
-    if ! as_redmine SCHEMA=/dev/null rake db:migrate >"$RUN_DIR/migrate.log" 2>&1; then
-      tail -n 30 "$RUN_DIR/migrate.log" >&2
-      die "db:migrate failed"
-    fi
-    seed # loads the default data into the empty database, then settings and key
-    rm -f "$STATE"/pristine-*.sqlite3
-    # holds the API key's token: root only
-    install -o root -g root -m 0600 "$db" "$snap.tmp"
-    mv -f "$snap.tmp" "$snap"
+    return 0
   fi
-  log "starting puma on 127.0.0.1:$PORT ..."
-  start_server
-  wait_for listening
-  api_ok || seed # a snapshot made with an older key
-  wait_ready
-  write_env
-  say_up "reset to an empty database"
+  log "recreating the database $db ..."
+  # an empty file is an empty SQLite database; keep the package's owner and mode
+  install -o "${owner%%:*}" -g "${owner##*:}" -m "$mode" /dev/null "$db"
+  log "migrating (output in $RUN_DIR/migrate.log) ..."
+  # SCHEMA=/dev/null: as www-data the schema dump into the package tree would fail
+  if ! as_service SCHEMA=/dev/null rake db:migrate >"$RUN_DIR/migrate.log" 2>&1; then
+    tail -n 30 "$RUN_DIR/migrate.log" >&2
+    die "db:migrate failed"
+  fi
+  seed # loads the default data into the empty database, then settings and key
+  rm -f "$STATE"/pristine-*.sqlite3
+  # holds the API key's token: root only
+  install -o root -g root -m 0600 "$db" "$snap.tmp"
+  mv -f "$snap.tmp" "$snap"
 }
 
+# --- provision ----------------------------------------------------------------------------
 cmd_provision() {
   local file="${1:-}" rc=0
   [ -n "$file" ] || die "usage: $0 provision FILE.rb   (spec in CI_PLUGIN_SPEC, CI_PLUGIN_SPEC_FILE or stdin)"
@@ -449,24 +244,5 @@ cmd_provision() {
   return "$rc"
 }
 
-main() {
-  local cmd="${1:-}"
-  [ $# -gt 0 ] && shift
-  clean_env
-  check_settings
-  case "$cmd" in
-    up) cmd_up ;;
-    down) cmd_down ;;
-    restart) cmd_down && cmd_up ;;
-    status) cmd_status ;;
-    env) cmd_env ;;
-    reset) cmd_reset ;;
-    provision) cmd_provision "$@" ;;
-    *)
-      sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-      exit 2
-      ;;
-  esac
-}
-
-main "$@"
+clean_env
+host_main "$@"

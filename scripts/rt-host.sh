@@ -54,13 +54,16 @@
 # The configuration lives in /etc, so there is one such RT per machine.
 set -euo pipefail
 
+HOST_TAG=rt-host
+HOST_NAME=RT
+SETTINGS_PREFIX=CI_PLUGIN_RT
 PORT="${CI_PLUGIN_RT_PORT:-18080}"
 STATE="${CI_PLUGIN_RT_STATE:-/var/lib/ci-plugin-test/rt}"
 READY_TIMEOUT="${CI_PLUGIN_RT_TIMEOUT:-60}"
-
 PACKAGES=(request-tracker5 rt5-db-sqlite rt5-standalone msmtp-mta w3m)
-RUN_USER=www-data
-URL="http://127.0.0.1:$PORT"
+INSTALL_SECONDS=25
+# shellcheck source=host-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/host-lib.sh"
 
 RT_SERVER=/usr/share/request-tracker5/libexec/rt-server
 RT_SETUP_DB=/usr/sbin/rt-setup-database-5
@@ -69,59 +72,33 @@ SITE_CONFIG="$ETC_DIR/RT_SiteConfig.pm"
 SITE_DIR="$ETC_DIR/RT_SiteConfig.d"
 BASE_CONFIG="$SITE_DIR/90-ci-plugin-test.pm"
 SNIPPET_CONFIG="$SITE_DIR/60-ci-plugin-lifecycle.pm"
-
-TOKEN_FILE="$STATE/token"
-ENV_FILE="$STATE/env"
 DB_DIR="$STATE/db"
 DB_FILE="$DB_DIR/rt5.db"
 DB_MARKER="$STATE/db.ok"
 LOG_DIR="$STATE/log"
 RT_LOG="$LOG_DIR/rt.log"
-RUN_DIR="$STATE/run"
-LIB_DIR="$STATE/lib"
-PID_FILE="$RUN_DIR/rt-server.pid"
+
+# what host-lib.sh needs to know
+SERVICE_DIR="$RUN_DIR" SERVICE_HOME="$RUN_DIR" SERVICE_ENV=()
+RUN_USER_DIRS=("0750 $DB_DIR" "0755 $LOG_DIR" "0755 $RUN_DIR") # SQLite writes journals in db/
+SERVER_NAME=rt-server
+SERVER_COMMAND=("$RT_SERVER" --host 127.0.0.1 --port "$PORT" --max-workers 2)
+SERVER_PATTERN="*${SERVER_COMMAND[*]} "
+SERVER_ID_FILE="$RUN_DIR/rt-server.pid"
 SERVER_LOG="$RUN_DIR/server.log"
-LOCK_FILE="$STATE/.lock"
+FAILURE_LOGS=("40 $RT_LOG" "20 $SERVER_LOG")
+CREDENTIAL_FILE="$STATE/token" CREDENTIAL_NAME=token CREDENTIAL_ENV=CI_PLUGIN_RT_TOKEN
+AUTH_HEADER='Authorization: token '
+PROBE_PATH=/REST/2.0/rt PROBE_EXPECT='"Version"' # REST2 answers our token with RT's version
+ENV_CHECKS_API=1
+EXTRA_COMMANDS=(install-config)
 
-TOKEN=""
-
-HOST_TAG=rt-host
-# shellcheck source=scripts/host-lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/host-lib.sh"
-
-check_settings() {
-  check_host_settings CI_PLUGIN_RT
-  [[ "$READY_TIMEOUT" =~ ^[0-9]+$ ]] || die "CI_PLUGIN_RT_TIMEOUT must be a number of seconds"
-}
-
-# Run a command as www-data in a clean environment (HOME in the state dir).
-as_rt() { run_as_service "$RUN_DIR" "$RUN_DIR" "$@"; }
-
-ensure_installed() {
-  local missing
-  missing="$(missing_packages)"
-  [ -z "$missing" ] && return 0
-  log "installing ${missing//$'\n'/ } (apt-get update + install, about 25 s cold) ..."
+host_install() {
   # We create the database ourselves; dbconfig-common would build one (and leave the package
   # half-configured when that fails). Preseeding before the package exists works.
   echo 'request-tracker5 request-tracker5/dbconfig-install boolean false' |
     debconf-set-selections
   apt_install_packages
-}
-
-require_installed() {
-  [ -z "$(missing_packages)" ] || die "RT is not installed; run: $0 up"
-}
-
-# --- state directory ----------------------------------------------------------------------
-prepare_state() {
-  (umask 022 && mkdir -p "$STATE" "$LIB_DIR")
-  chmod 0755 "$STATE" "$LIB_DIR"
-  install -d -o "$RUN_USER" -g "$RUN_USER" -m 0750 "$DB_DIR"
-  install -d -o "$RUN_USER" -g "$RUN_USER" -m 0755 "$LOG_DIR" "$RUN_DIR"
-  # every parent directory must be searchable by www-data
-  setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups test -w "$RUN_DIR" ||
-    die "$RUN_USER cannot reach $RUN_DIR: choose a CI_PLUGIN_RT_STATE whose parents are world-searchable"
 }
 
 # --- site configuration -----------------------------------------------------------------------
@@ -138,7 +115,6 @@ install_if_changed() {
 }
 
 # Write the base site config. Sets CONFIG_CHANGED=1 if it differs from what was there.
-CONFIG_CHANGED=0
 write_site_config() {
   local tmp
   tmp="$(mktemp "$LIB_DIR/site-config.XXXXXX")"
@@ -202,7 +178,7 @@ ensure_database() {
   # RT's root user gets the package's well-known default password (Basic auth root:password)
   printf 'password\n' >"$pwfile"
   chmod 0644 "$pwfile"
-  if ! as_rt "$RT_SETUP_DB" --action init --skip-create --root-password-file "$pwfile" \
+  if ! as_service "$RT_SETUP_DB" --action init --skip-create --root-password-file "$pwfile" \
     </dev/null >"$RUN_DIR/setup-database.log" 2>&1; then
     tail -n 30 "$RUN_DIR/setup-database.log" >&2 || true
     die "rt-setup-database failed (log: $RUN_DIR/setup-database.log)"
@@ -210,7 +186,7 @@ ensure_database() {
   rm -f "$pwfile"
   touch "$DB_MARKER"
   # a new database knows none of the old tokens
-  rm -f "$TOKEN_FILE"
+  rm -f "$CREDENTIAL_FILE"
 }
 
 write_token_script() {
@@ -235,268 +211,52 @@ PERL
   chmod 0644 "$LIB_DIR/create-token.pl"
 }
 
-# Create the token once; reused until the database is recreated.
+# Create the token once; reused until the database is recreated. Its stdout goes to a file
+# this root shell opens (umask 077): the token is never shown.
 ensure_token() {
-  if [ ! -s "$TOKEN_FILE" ]; then
+  if [ ! -s "$CREDENTIAL_FILE" ]; then
     log "creating an auth token for RT's root user ..."
     write_token_script
-    # stdout goes to a file this root shell opens (umask 077): the token is never shown
-    (
-      umask 077
-      as_rt perl "$LIB_DIR/create-token.pl" </dev/null >"$TOKEN_FILE.tmp" 2>"$RUN_DIR/create-token.log" ||
-        { rm -f "$TOKEN_FILE.tmp"; tail -n 20 "$RUN_DIR/create-token.log" >&2; exit 1; }
-      mv -f "$TOKEN_FILE.tmp" "$TOKEN_FILE"
-    ) || die "creating the auth token failed (log: $RUN_DIR/create-token.log)"
+    write_private "$CREDENTIAL_FILE" as_service perl "$LIB_DIR/create-token.pl" \
+      </dev/null 2>"$RUN_DIR/create-token.log" || {
+      tail -n 20 "$RUN_DIR/create-token.log" >&2
+      die "creating the auth token failed (log: $RUN_DIR/create-token.log)"
+    }
   fi
-  chown root:root "$TOKEN_FILE"
-  chmod 0600 "$TOKEN_FILE"
-  TOKEN="$(head -n 1 "$TOKEN_FILE")"
-  [[ "$TOKEN" =~ ^[0-9]+-[0-9]+-[0-9a-f]+$ ]] ||
-    die "$TOKEN_FILE does not hold an RT auth token; delete it and run: $0 up"
+  use_credential '^[0-9]+-[0-9]+-[0-9a-f]+$'
 }
 
-load_token() {
-  TOKEN=""
-  [ -s "$TOKEN_FILE" ] && TOKEN="$(head -n 1 "$TOKEN_FILE")"
-  return 0
-}
-
-write_env() {
-  (
-    umask 077
-    {
-      printf 'export CI_PLUGIN_RT_URL=%s\n' "$URL"
-      printf 'export CI_PLUGIN_RT_TOKEN=%s\n' "$TOKEN"
-    } >"$ENV_FILE.tmp"
-    mv -f "$ENV_FILE.tmp" "$ENV_FILE"
-  )
-  chown root:root "$ENV_FILE"
-  chmod 0600 "$ENV_FILE"
-}
-
-# --- HTTP probing without curl (keeps the token off every command line) -------------------------
-
-# Print the raw HTTP/1.0 response to an authenticated GET PATH (nothing if no answer).
-http_get() {
-  local path="$1"
-  (
-    exec 3<>"/dev/tcp/127.0.0.1/$PORT" || exit 0
-    {
-      printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nAccept: application/json\r\n' "$path" "$PORT"
-      if [ -n "$TOKEN" ]; then printf 'Authorization: token %s\r\n' "$TOKEN"; fi
-      printf 'Connection: close\r\n\r\n'
-    } >&3
-    timeout 20 cat <&3
-  ) 2>/dev/null || true
-}
-
-# HTTP status of a response on stdin (000 if none).
-status_of() {
-  local code
-  IFS=' ' read -r _ code _ || true
-  [[ "${code:-}" =~ ^[0-9]{3}$ ]] || code=000
-  printf '%s\n' "$code"
-}
-
-# REST2 answers our token with RT's version: that is "up".
-LAST_CODE=000
-api_ok() {
-  local resp
-  resp="$(http_get /REST/2.0/rt)"
-  LAST_CODE="$(status_of <<<"$resp")"
-  [ "$LAST_CODE" = 200 ] && grep -q '"Version"' <<<"$resp"
-}
-
-# --- server process -----------------------------------------------------------------------
-SERVER_ARGS=(--host 127.0.0.1 --port "$PORT" --max-workers 2)
-
-# Is PID our rt-server, leading its own session (so PID is also the session and process
-# group id)? After the ")" that closes the command name in /proc/PID/stat, field 4 is the
-# session id.
-is_our_server() {
-  local pid="$1"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$RT_SERVER ${SERVER_ARGS[*]}" || return 1
-  [ "$(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $4}')" = "$pid" ]
-}
-
-# Print the session id of the server we started. Normally from PID_FILE; if that is gone
-# (state directory deleted while RT ran), the session leader running exactly our command
-# line as www-data, whose id is then written back to PID_FILE.
-our_sid() {
-  local pid
-  if [ -s "$PID_FILE" ]; then
-    pid="$(cat "$PID_FILE")"
-    if is_our_server "$pid"; then
-      printf '%s\n' "$pid"
-      return 0
-    fi
-  fi
-  pid="$(ps -e -o pid=,sid=,user=,args= |
-    awk -v want="$RT_SERVER ${SERVER_ARGS[*]}" -v user="$RUN_USER" \
-      '$1 == $2 && $3 == user && index($0, want) {print $1; exit}')"
-  [ -n "$pid" ] && is_our_server "$pid" || return 1
-  [ -d "$RUN_DIR" ] && printf '%s\n' "$pid" >"$PID_FILE"
-  printf '%s\n' "$pid"
-}
-
-# Every process of session SID (the workers stay in the master's session and group).
-session_pids() {
-  local sid="$1"
-  ps -e -o pid=,sid= | awk -v s="$sid" '$2 == s {print $1}'
-}
-
-# Stop our server: the whole process group/session, by its id. Killing only the master
-# leaves its workers serving the port.
-stop_server() {
-  local sid i pids
-  if sid="$(our_sid)"; then
-    log "stopping rt-server (session $sid) ..."
-    kill -TERM -- "-$sid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      pids="$(session_pids "$sid")"
-      [ -z "$pids" ] && break
-      sleep 0.2
-    done
-    pids="$(session_pids "$sid")"
-    if [ -n "$pids" ]; then
-      log "rt-server did not stop in 20 s; killing session $sid"
-      kill -KILL -- "-$sid" 2>/dev/null || true
-      # anything that left the group but not the session (word splitting wanted: pid list)
-      # shellcheck disable=SC2086
-      kill -KILL $pids 2>/dev/null || true
-    fi
-  fi
-  rm -f "$PID_FILE"
-  wait_port_free || die "port $PORT is still in use (by something this script did not start?)"
-}
-
-start_server() {
-  if port_open; then
-    die "port $PORT is already in use by something else; set CI_PLUGIN_RT_PORT"
-  fi
-  [ -f "$SERVER_LOG" ] && mv -f "$SERVER_LOG" "$SERVER_LOG.1"
-  install -o "$RUN_USER" -g "$RUN_USER" -m 0644 /dev/null "$SERVER_LOG"
-  rm -f "$PID_FILE"
-  log "starting rt-server on 127.0.0.1:$PORT ..."
-  # setsid: own session and process group, so `down` can stop everything by one id. The
-  # subshell is not a group leader, so setsid() happens in place: $! is the session id.
-  (
-    cd "$RUN_DIR"
-    exec setsid setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
-      env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RUN_DIR" LANG=C.UTF-8 \
-      "$RT_SERVER" "${SERVER_ARGS[@]}"
-  ) </dev/null >>"$SERVER_LOG" 2>&1 9>&- &
-  printf '%s\n' "$!" >"$PID_FILE"
-}
-
-# Wait until REST2 answers with our token. A 401 from a running RT means the token is not in
-# this database (e.g. it was replaced behind our back): make a new one, once.
-# On timeout or exit: log tails, exit 1.
-wait_ready() {
-  local deadline=$((SECONDS + READY_TIMEOUT)) sid renewed=0
-  sid="$(cat "$PID_FILE")"
-  while ((SECONDS < deadline)); do
-    api_ok && return 0
-    if [ "$LAST_CODE" = 401 ] && [ "$renewed" = 0 ]; then
-      log "RT does not accept the stored token; creating a new one"
-      rm -f "$TOKEN_FILE"
-      ensure_token
-      renewed=1
-      continue
-    fi
-    if [ -z "$(session_pids "$sid")" ]; then
-      log "rt-server exited during start"
-      break
-    fi
-    sleep 0.3
-  done
-  log "RT did not answer GET /REST/2.0/rt with its version within ${READY_TIMEOUT} s; last status: $LAST_CODE"
-  log "--- tail of $RT_LOG ---"
-  tail -n 40 "$RT_LOG" >&2 2>/dev/null || true
-  log "--- tail of $SERVER_LOG ---"
-  tail -n 20 "$SERVER_LOG" >&2 2>/dev/null || true
-  exit 1
-}
-
-# --- subcommands --------------------------------------------------------------------------
-say_up() {
-  log "RT is up at $URL ($1); env file: $ENV_FILE  (eval \"\$($0 env)\")"
-}
-
-cmd_up() {
-  local t0=$SECONDS
-  ensure_installed
-  prepare_state
-  take_lock
+# --- hooks of host-lib.sh -----------------------------------------------------------------------
+host_configure() {
   write_site_config
-  load_token
-  if [ "$CONFIG_CHANGED" = 0 ] && [ -n "$TOKEN" ] && api_ok; then
-    write_env
-    say_up "already running"
-    return 0
-  fi
-  if our_sid >/dev/null; then
-    # running, but with an old configuration or not answering: start afresh
-    stop_server
-  elif port_open; then
-    die "port $PORT answers, but not as our RT, and this script did not start it; set CI_PLUGIN_RT_PORT"
-  fi
+  load_credential
+}
+
+# running, but with an old configuration or not answering: start afresh
+host_stale_server() { stop_server; }
+
+host_start() {
   ensure_database
   ensure_token
   start_server
-  wait_ready
-  write_env
-  say_up "ready after $((SECONDS - t0)) s"
 }
 
-cmd_down() {
-  prepare_state
-  take_lock
-  stop_server
-  log "RT on port $PORT is down"
+# A 401 from a running RT means the token is not in this database (e.g. it was replaced
+# behind our back): make a new one.
+host_repair_access() {
+  [ "$LAST_CODE" = 401 ] || return 1
+  log "RT does not accept the stored token; creating a new one"
+  rm -f "$CREDENTIAL_FILE"
+  ensure_token
 }
 
-cmd_status() {
-  load_token
-  if [ -z "$TOKEN" ]; then
-    log "down (no token yet in $TOKEN_FILE)"
-    return 1
-  fi
-  if api_ok; then
-    log "up at $URL"
-    return 0
-  fi
-  log "down (GET /REST/2.0/rt answered $LAST_CODE)"
-  return 1
-}
-
-cmd_env() {
-  [ -s "$ENV_FILE" ] || die "no $ENV_FILE yet; run: $0 up"
-  load_token
-  api_ok || die "RT does not answer at $URL (status $LAST_CODE); run: $0 up"
-  cat "$ENV_FILE"
-}
-
-cmd_reset() {
-  local t0=$SECONDS
-  ensure_installed
-  prepare_state
-  take_lock
-  write_site_config
-  stop_server
+host_reset_data() {
   log "deleting the database ..."
   delete_database
-  rm -f "$TOKEN_FILE"
-  ensure_database
-  ensure_token
-  start_server
-  wait_ready
-  write_env
-  say_up "reset to an empty database in $((SECONDS - t0)) s"
+  rm -f "$CREDENTIAL_FILE"
 }
 
+# --- install-config ---------------------------------------------------------------------------
 # Load RT's whole configuration as www-data, as the server would, and validate every
 # lifecycle (statuses used in defaults/transitions/rights/actions, and the __maps__). Prints
 # the problems; exit status 1 if there are any. Prints no configuration values.
@@ -547,7 +307,7 @@ cmd_install_config() {
   trap 'rm -f "$SNIPPET_TMP"' EXIT
   cp "$file" "$tmp"
   chmod 0644 "$tmp"
-  as_rt perl -c "$tmp" </dev/null >/dev/null 2>"$RUN_DIR/snippet-check.log" || {
+  as_service perl -c "$tmp" </dev/null >/dev/null 2>"$RUN_DIR/snippet-check.log" || {
     sed "s|$tmp|$file|g" "$RUN_DIR/snippet-check.log" >&2
     die "$file does not compile; nothing installed"
   }
@@ -563,7 +323,7 @@ cmd_install_config() {
   fi
   install -o root -g "$RUN_USER" -m 0640 "$tmp" "$SNIPPET_CONFIG"
   write_check_script
-  if ! as_rt perl "$LIB_DIR/check-config.pl" </dev/null >/dev/null 2>"$RUN_DIR/config-check.log"; then
+  if ! as_service perl "$LIB_DIR/check-config.pl" </dev/null >/dev/null 2>"$RUN_DIR/config-check.log"; then
     cat "$RUN_DIR/config-check.log" >&2
     if [ -n "$backup" ]; then
       install -o root -g "$RUN_USER" -m 0640 "$backup" "$SNIPPET_CONFIG"
@@ -575,10 +335,10 @@ cmd_install_config() {
     die "RT rejects the configuration with $file; nothing installed"
   fi
   [ -n "$backup" ] && rm -f "$backup"
-  grep '^lifecycles:' "$RUN_DIR/config-check.log" | sed 's/^/rt-host: /' >&2 || true
+  grep '^lifecycles:' "$RUN_DIR/config-check.log" | sed "s/^/$HOST_TAG: /" >&2 || true
   log "installed $file as $SNIPPET_CONFIG"
   # 4. RT reads lifecycles at start only
-  if our_sid >/dev/null; then
+  if server_sid >/dev/null; then
     running=1
     stop_server
   fi
@@ -588,23 +348,4 @@ cmd_install_config() {
   fi
 }
 
-main() {
-  local cmd="${1:-}"
-  [ $# -gt 0 ] && shift
-  check_settings
-  case "$cmd" in
-    up) cmd_up ;;
-    down) cmd_down ;;
-    restart) cmd_down && cmd_up ;;
-    status) cmd_status ;;
-    env) cmd_env ;;
-    reset) cmd_reset ;;
-    install-config) cmd_install_config "$@" ;;
-    *)
-      sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-      exit 2
-      ;;
-  esac
-}
-
-main "$@"
+host_main "$@"

@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-# shellcheck source=scripts/lib.sh
-. scripts/lib.sh
+# shellcheck source=test-steps.sh
+. scripts/test-steps.sh
 
 ensure_venv
 # Stop on exit whatever host this run started; leave alone a host that was already running.

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared steps of scripts/test.sh and scripts/demo.sh (sourced, not run). The caller sets
 # root to the checkout's top folder.
-: "${root:?set root to the checkout before sourcing scripts/lib.sh}"
+: "${root:?set root to the checkout before sourcing scripts/test-steps.sh}"
 
 ensure_venv() {
   # A virtual environment in .venv with ci-plugin (editable) and the test tools.
