@@ -4,22 +4,26 @@ The contract suite runs the same adapter through every command (tests/live, ``za
 these tests pin what is particular to Zammad and how the adapter hides it.
 """
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 from ci_plugin import config as config_module
+from ci_plugin.app import load_plugins, open_register
+from ci_plugin.cli import main
 from ci_plugin.errors import AuthenticationError, ConfigError, HostRefused, UsageError
-from ci_plugin.app import open_register
 from ci_plugin.register import ImprovementRegister
 from tests.fixture_hosts.zammad_fake import FakeZammad
-from tests.fixture_hosts.zammad_harness import EXAMPLE, ZammadHarness, provision
+from tests.fixture_hosts.zammad_harness import EXAMPLE, ZammadHarness, install_example, provision, uninstall_example
 
 sys.path.insert(0, str(EXAMPLE))  # the package's source; tests/live installs it with pip
 
+import ci_host_zammad  # noqa: E402
 from ci_host_zammad import adapter as adapter_module  # noqa: E402
 from ci_host_zammad.adapter import ZammadAdapter, attribute_name, decode_ids, encode_ids  # noqa: E402
+from ci_host_zammad.settings import SCHEMA  # noqa: E402
 
 
 def write_config(path: Path, fake: FakeZammad, extra: str = "") -> Path:
@@ -28,8 +32,11 @@ def write_config(path: Path, fake: FakeZammad, extra: str = "") -> Path:
 
 
 def register_for(path: Path) -> ImprovementRegister:
+    """The register of a config, the example's plugin module handed to the plugin manager (no
+    entry point needed): ``[zammad]`` is validated and completed before the adapter is built."""
     cfg = config_module.load(path)
-    return open_register(cfg, host=ZammadAdapter(cfg))
+    plugins = load_plugins(cfg, load_external=False, extra_plugins=[("zammad", ci_host_zammad)])
+    return open_register(cfg, plugins=plugins)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +60,7 @@ def base_config(fake, tmp_path_factory):
 
 
 class Harness(ZammadHarness):
-    """The contract harness, with an adapter built directly (no plugin manager needed)."""
+    """The contract harness, with the register of :func:`register_for` (no entry point needed)."""
 
     @property
     def register(self):
@@ -73,11 +80,52 @@ def test_ids_and_attribute_names():
 
 
 def test_settings_live_in_the_plugin_table_and_are_checked(fake, tmp_path):
-    path = write_config(tmp_path / "c.toml", fake, '[hooks.zammad]\ngroup = "CI register"\n')
-    assert ZammadAdapter(config_module.load(path)).group_name == "CI register"
-    bad = write_config(tmp_path / "bad.toml", fake, '[hooks.zammad]\ngrup = "x"\n')
-    with pytest.raises(ConfigError, match=r"\$\.hooks\.zammad\.grup: unknown key 'grup'"):
-        ZammadAdapter(config_module.load(bad))
+    path = write_config(tmp_path / "c.toml", fake, '[zammad]\ngroup = "CI register"\n')
+    assert register_for(path).host.group_name == "CI register"
+    bad = write_config(tmp_path / "bad.toml", fake, '[zammad]\ngrup = "x"\n')
+    with pytest.raises(ConfigError, match=r"\$\.zammad\.grup: unknown key 'grup'"):
+        register_for(bad)
+
+
+def test_the_section_schema_is_closed_with_a_default_for_every_key():
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert SCHEMA["additionalProperties"] is False
+    assert all("default" in prop for prop in SCHEMA["properties"].values())
+
+
+def test_the_composition_root_fills_the_section_defaults(fake, tmp_path):
+    defaults = {"group": "Improvements", "problem_group": "Problems", "project_group": "Projects", "customer": ""}
+    register = register_for(write_config(tmp_path / "none.toml", fake))
+    assert register.config.section("zammad") == defaults  # no [zammad] table at all
+    assert register.host.settings == defaults and register.host.problem_group == "Problems"
+    register = register_for(write_config(tmp_path / "some.toml", fake, '[zammad]\nproject_group = "Change"\n'))
+    assert register.config.section("zammad") == {**defaults, "project_group": "Change"}
+    assert register.host.project_group == "Change" and register.host.group_name == "Improvements"
+
+
+@pytest.fixture(scope="module")
+def installed_example(tmp_path_factory):
+    """The example pip-installed, so that the CLI finds it by its entry point."""
+    previous = os.environ.get("PYTHONPATH")
+    target = install_example(tmp_path_factory.mktemp("zammad-site"))
+    yield target
+    uninstall_example(target, previous)
+
+
+@pytest.mark.parametrize("table, path, words", [
+    ('grop = "Improvements"', "$.zammad.grop", "unknown key 'grop'"),
+    ('group = ""', "$.zammad.group", "'' should be non-empty"),
+    ("problem_group = 7", "$.zammad.problem_group", "7 is not of type 'string'"),
+])
+def test_the_cli_refuses_a_bad_section_value_with_its_json_path(installed_example, fake, tmp_path, capsys,
+                                                                monkeypatch, table, path, words):
+    monkeypatch.setenv("CI_PLUGIN_DISABLE_EXTERNAL", "1")  # the host's plugin loads anyway: the config names it
+    config = write_config(tmp_path / "bad.toml", fake, f"[zammad]\n{table}\n")
+    requests = sum(fake.requests.values())
+    assert main(["--config", str(config), "doctor"]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: {path}: {words}" in err, err
+    assert sum(fake.requests.values()) == requests  # refused before the host was asked anything
 
 
 def test_token_header_and_a_wrong_token(fake, base_config, tmp_path):
