@@ -12,6 +12,7 @@ one way any operation (follow-ups too) creates an improvement.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +21,15 @@ from ci_plugin.domain import fields as register_fields
 from ci_plugin.domain import validation
 from ci_plugin.domain.model import ConversionDraft, Improvement, Ticket
 from ci_plugin.errors import HostRefused, SchemaValidationError, UsageError
+from ci_plugin.hosts.comments import comments as host_comments
 from ci_plugin.ops.link import notify_links, resolve_targets
 from ci_plugin.register import ImprovementRegister
 
 log = logging.getLogger(__name__)
+
+#: Seconds to wait before adding a comment that looks missing: a concurrent converter (a second
+#: watcher) may be between creating the improvement and commenting on its source.
+REPAIR_GRACE = 1.0
 
 
 @dataclass
@@ -116,14 +122,20 @@ def convert(
     if target_id is None:
         draft = _draft(sources, source_kind or _default_kind(register, sources), category, title)
         links = {"sources": ids, **{kind: [t.id for t in tickets] for kind, tickets in targets.items()}}
-        new_id = _settle_race(register, ids, create_from_draft(register, draft, sources, links))
-        improvement = register.get(new_id)
+        made = create_from_draft(register, draft, sources, links)
+        kept = _settle_race(register, ids, made)
+        improvement = register.get(kept)
         _verify_sources(improvement, ids)
-        for source in sources:
-            register.audit(source.id, f"Converted into improvement #{improvement.id}: {improvement.title}\n{improvement.url}")
-        result = ConversionResult(improvement, True, ids, {k: [t.id for t in v] for k, v in targets.items()})
+        if kept != made:  # a concurrent converter won: it announces and clears; a crash of it is repaired next time
+            result = ConversionResult(improvement, False)
+        else:
+            for source in sources:
+                register.audit(source.id, announcement(improvement))
+            _clear_flags(register, sources)
+            result = ConversionResult(improvement, True, ids, {k: [t.id for t in v] for k, v in targets.items()})
     else:
         result = _extend(register, target_id, sources, targets, category)
+        _clear_flags(register, sources)
     register.plugins.after_convert(improvement=result.improvement, sources=sources, created=result.created,
                                    register=register)
     notify_links(register, result.improvement, targets, result.added_links)
@@ -158,8 +170,54 @@ def _extend(register: ImprovementRegister, target_id: str, sources: list[Ticket]
             added[kind] = fresh
     for source in new_sources:
         register.audit(source.id, f"Added as a source of improvement #{target_id}: {current.title}\n{current.url}")
-    improvement = register.get(target_id) if (values or added or new_sources) else current
+    repaired = _repair(register, current, [s for s in sources if s.id in recorded])
+    improvement = register.get(target_id) if (values or added or new_sources or repaired) else current
     return ConversionResult(improvement, False, [s.id for s in new_sources], added)
+
+
+def announcement(improvement: Improvement) -> str:
+    """The comment a source ticket gets when it is converted into ``improvement``."""
+    return f"Converted into improvement #{improvement.id}: {improvement.title}\n{improvement.url}"
+
+
+def _mentions(texts: list[str], improvement_id: str) -> bool:
+    """Whether one of ``texts`` is a ci-plugin comment pointing at ``improvement_id``."""
+    marks = (f"Converted into improvement #{improvement_id}:", f"Added as a source of improvement #{improvement_id}:")
+    return any(mark in text for text in texts for mark in marks)
+
+
+def _repair(register: ImprovementRegister, current: Improvement, recorded: list[Ticket]) -> bool:
+    """Finish an interrupted conversion of sources ``current`` already records: the link from
+    the improvement to each source and the comment on each source, where missing (read back
+    from the host first, so nothing is written twice). Returns whether anything was written."""
+    repaired = False
+    unlinked = [s.id for s in recorded if s.id not in current.links.get("sources", [])]
+    if unlinked:
+        register.add_links(current.id, "sources", unlinked)
+        log.warning("improvement %s: re-linked source(s) %s left unlinked by an interrupted conversion",
+                    current.id, ", ".join(unlinked))
+        repaired = True
+    for source in recorded:
+        texts = host_comments(register.host, source.id)
+        if texts is not None and not _mentions(texts, current.id):
+            time.sleep(REPAIR_GRACE)  # a converter still at work elsewhere gets a moment to comment
+            texts = host_comments(register.host, source.id)
+        if texts is None or _mentions(texts, current.id):
+            continue
+        register.audit(source.id, announcement(current))
+        log.warning("ticket %s: added the comment an interrupted conversion into %s left out", source.id, current.id)
+    return repaired
+
+
+def _clear_flags(register: ImprovementRegister, sources: list[Ticket]) -> None:
+    """Clear the candidate flag of every source that still asks for conversion (the last step of
+    a conversion, so a ticket whose conversion was interrupted stays flagged for ``sync``)."""
+    wanted = register.config.section("candidate")["value"]
+    for source in sources:
+        flag = source.fields.get("candidate")
+        if (flag[0] if isinstance(flag, list) and flag else flag) == wanted:
+            register.clear_flag(source.id)
+            source.fields["candidate"] = register.config.section("candidate")["cleared"]
 
 
 def _settle_race(register: ImprovementRegister, ids: list[str], new_id: str) -> str:

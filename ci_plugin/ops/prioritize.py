@@ -4,7 +4,9 @@ Each improvement is scored from the inputs of its stored assessment with the cur
 settings (so a change of weights re-scores everything, reproducibly); ``--model M`` restricts
 scoring to assessments made with M. Unscored improvements rank last. Ranking is
 dependency-aware (:mod:`ci_plugin.domain.ranking`): an improvement never ranks below one that depends
-on it. Only improvements whose score or rank differ from what the host holds are written.
+on it. Only improvements whose score or rank differ from what the host holds are written. A
+write that meets a lost connection is skipped (the next run writes it); after ``[host]
+max_consecutive_failures`` in a row the run stops with one HostUnavailable (exit 3).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ci_plugin.domain import workflow
-from ci_plugin.errors import CIPluginError, SchemaValidationError
+from ci_plugin.errors import CIPluginError, HostUnavailable, SchemaValidationError
 from ci_plugin.domain.model import Improvement
 from ci_plugin.domain.ranking import Rankable, rank
 from ci_plugin.register import ImprovementRegister
 from ci_plugin.scoring.base import score as score_inputs
 
 from ci_plugin.ops.assess import model_named, model_settings
+from ci_plugin.ops.unreachable import FailureStreak, failure_limit
 
 
 @dataclass
@@ -87,6 +90,7 @@ def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_r
     report.warnings += rank_warnings
     by_id = {i.id: i for i in improvements}
     total = len(order)
+    streak = FailureStreak(failure_limit(register.config), "prioritize")
     for position, improvement_id in enumerate(order, start=1):
         improvement = by_id[improvement_id]
         new_score = scores[improvement_id]
@@ -96,9 +100,15 @@ def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_r
         if improvement.get("rank") != position:
             changes["rank"] = position
         if changes and not dry_run:
-            register.write_values(improvement_id, changes)
-            report.writes += 1
-            improvement.values.update(changes)
+            try:
+                register.write_values(improvement_id, changes)
+            except HostUnavailable as exc:  # skipped, written by the next run; stop if the host is gone
+                streak.failed(exc)
+                report.warnings.append(f"#{improvement_id}: not written: {exc}")
+            else:
+                streak.succeeded()
+                report.writes += 1
+                improvement.values.update(changes)
         report.entries.append(RankedEntry(improvement, position, new_score, bool(changes)))
         if progress:
             progress(position, total)

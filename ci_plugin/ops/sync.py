@@ -2,7 +2,10 @@
 
 An agent who never leaves the service desk sets the candidate custom field on a ticket; one
 ``sync`` pass converts each flagged ticket exactly as ``convert`` does and then clears the flag.
-A ticket that fails stays flagged and is retried on the next pass.
+A ticket that fails stays flagged and is retried on the next pass. When the host stops
+answering, a pass gives up after ``[host] max_consecutive_failures`` connection failures in a
+row (one error, exit 3) instead of trying every remaining ticket; ``watch`` logs that once per
+pass and tries again at its next interval.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ci_plugin.errors import CIPluginError
+from ci_plugin.errors import CIPluginError, HostUnavailable
 from ci_plugin.ops.convert import convert
+from ci_plugin.ops.unreachable import FailureStreak, failure_limit
 from ci_plugin.register import ImprovementRegister
 
 log = logging.getLogger(__name__)
@@ -30,16 +34,25 @@ class SyncReport:
 
 
 def sync(register: ImprovementRegister) -> SyncReport:
-    """Convert every flagged ticket and clear its flag; failures stay flagged for the next pass."""
+    """Convert every flagged ticket (``convert`` clears its flag last); failures stay flagged
+    for the next pass. After ``[host] max_consecutive_failures`` connection failures in a row
+    the pass stops with one :class:`~ci_plugin.errors.HostUnavailable` (exit 3)."""
     report = SyncReport()
-    for ticket in list(register.host.flagged_tickets()):
+    flagged = list(register.host.flagged_tickets())
+    streak = FailureStreak(failure_limit(register.config), "sync")
+    for ticket in flagged:
         try:
             result = convert(register, [ticket.id])
-            register.clear_flag(ticket.id)
+        except HostUnavailable as exc:  # counted, not logged: said once if the host stays away
+            streak.failed(exc)
+            report.failed.append((ticket.id, str(exc)))
+            continue
         except CIPluginError as exc:
+            streak.answered()
             report.failed.append((ticket.id, str(exc)))
             log.warning("ticket %s: %s", ticket.id, exc)
             continue
+        streak.succeeded()
         report.converted.append((ticket.id, result.improvement.id, result.created))
     return report
 
@@ -54,7 +67,8 @@ def watch(
 ) -> int:
     """Run :func:`sync` every ``interval`` seconds until SIGINT/SIGTERM (or ``passes`` passes).
 
-    A pass that fails as a whole (host down) is logged and retried at the next interval.
+    A pass that fails as a whole (host down: the pass stops after ``max_consecutive_failures``
+    connection failures) is logged once and retried at the next interval; watch never exits for it.
     Returns the number of passes made.
     """
     stop = {"now": False}
