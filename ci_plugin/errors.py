@@ -7,6 +7,62 @@ what the CLI exits with. Host errors carry the HTTP status and the host's own me
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote, quote_plus
+
+#: Secrets shorter than this are not redacted (replacing every "1" would ruin the output).
+MIN_SECRET_LENGTH = 4
+#: Longest error line the CLI prints; longer ones are cut with an ellipsis.
+MAX_LINE = 300
+
+_secrets: set[str] = set()
+
+
+def register_secret(value: object) -> None:
+    """Remember a secret so that :func:`redact` replaces it everywhere, whatever its type.
+
+    Called when a host session opens and when the CLI reads the configuration (a token of the
+    wrong type is registered too: a schema error would echo it). Strings inside lists and tables
+    are registered one by one; so are the JSON-escaped and URL-encoded forms of each string."""
+    if isinstance(value, dict):
+        for item in value.values():
+            register_secret(item)
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            register_secret(item)
+        return
+    if value is None or isinstance(value, bool):
+        return
+    text = str(value)
+    if len(text) < MIN_SECRET_LENGTH:
+        return
+    forms = {text, repr(text)[1:-1], json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+    try:
+        forms |= {quote(text, safe=""), quote_plus(text, safe="")}
+    except UnicodeEncodeError:  # pragma: no cover - quote encodes as UTF-8
+        pass
+    _secrets.update(form for form in forms if len(form) >= MIN_SECRET_LENGTH)
+
+
+def forget_secrets() -> None:
+    """Forget every registered secret (tests)."""
+    _secrets.clear()
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret replaced by ``***`` (longest first)."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+def one_line(text: str, limit: int = MAX_LINE) -> str:
+    """``text`` redacted, on one line, cut to ``limit`` characters with an ellipsis."""
+    text = " ".join(redact(str(text)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
 
 class CIPluginError(Exception):
     """Root of every ci-plugin error."""
@@ -121,6 +177,12 @@ class HostRefused(HostError):
     def __init__(self, message: str, *, status: int | None = None, messages: list[str] | None = None):
         self.messages = list(messages or [])
         super().__init__(message, status=status, host_message="; ".join(self.messages))
+
+
+class HostBadAnswer(HostError):
+    """The host answered, but not with what its API documents: not JSON (an HTML page with
+    HTTP 200, an empty or truncated body), the wrong shape, too large or too deeply nested, or a
+    number too long to be one. Exit code 1, as every other host error."""
 
 
 class RateLimited(HostError):

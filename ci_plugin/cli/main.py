@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import tomllib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from ci_plugin.version import __version__
 from ci_plugin.cli import cmd_assess, cmd_convert, cmd_hooks, cmd_register, cmd_setup, cmd_workflow
 from ci_plugin.cli.output import err
 from ci_plugin.config import CONFIG_ENV
-from ci_plugin.errors import CIPluginError
+from ci_plugin.errors import CIPluginError, one_line, redact, register_secret
 
 #: The modules that add sub-commands, in the order ``--help`` lists them.
 COMMAND_MODULES = (cmd_setup, cmd_convert, cmd_register, cmd_hooks, cmd_assess, cmd_workflow)
@@ -62,14 +64,74 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+class RedactingStream:
+    """A text stream that redacts every registered secret from what is written through it
+    (stdout and stderr of the CLI: data, messages, log lines and tracebacks alike)."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with the secrets replaced."""
+        return self.stream.write(redact(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts every registered secret from a log record (message, arguments and traceback are
+    rendered into the message first), whichever handler shows it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite ``record`` with its rendered, redacted message; never drops a record."""
+        record.msg, record.args = redact(record.getMessage()), None
+        return True
+
+
+def _register_config_secrets(args: argparse.Namespace) -> None:
+    """Register the secrets the configuration names before anything can echo them: ``host.token``
+    whatever its type (a schema error would print it back), and the value of the variable named
+    by ``host.token_env``. An unreadable file is left to the command to report."""
+    path = getattr(args, "config", None) or os.environ.get(CONFIG_ENV)
+    if not path:
+        return
+    try:
+        with open(path, "rb") as file:
+            host = tomllib.load(file).get("host")
+    except (OSError, ValueError, RecursionError):
+        return
+    if isinstance(host, dict):
+        register_secret(host.get("token"))
+        if isinstance(host.get("token_env"), str):
+            register_secret(os.environ.get(host["token_env"]))
+
+
+def _setup_output(args: argparse.Namespace) -> None:
+    """Route stdout, stderr and logging through the redaction of :mod:`ci_plugin.errors`."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if not isinstance(stream, RedactingStream):
+            setattr(sys, name, RedactingStream(stream))
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
         format="ci-plugin: %(levelname)s: %(message)s", stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code.
+
+    Every line it prints or logs, whatever its origin, passes one redaction (the secrets
+    registered by :func:`ci_plugin.errors.register_secret`); error lines are cut to
+    :data:`ci_plugin.errors.MAX_LINE` characters."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _register_config_secrets(args)
+    _setup_output(args)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
@@ -78,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     except CIPluginError as exc:
         if args.debug:
             raise
-        err(f"ci-plugin: error: {exc}")
+        err(one_line(f"ci-plugin: error: {exc}"))
         return exc.exit_code
     except KeyboardInterrupt:
         err("ci-plugin: interrupted")
@@ -88,5 +150,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
         if args.debug:
             raise
-        err(f"ci-plugin: internal error: {exc.__class__.__name__}: {exc} (run again with --debug for details)")
+        err(one_line(f"ci-plugin: internal error: {exc.__class__.__name__}: {exc}", 260)
+            + " (run again with --debug for details)")
         return 70

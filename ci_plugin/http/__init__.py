@@ -7,7 +7,13 @@ Adapters never call ``requests`` directly; they call :meth:`HostSession.request`
   errors and 502/503/504, and any method on 429 or 503 that carries ``Retry-After`` (the host
   did not process the request), honouring ``Retry-After`` up to a cap;
 * maps failures to :mod:`ci_plugin.errors` with the host's own message;
-* keeps the secret out of every message it produces (it lives only in the session headers);
+* keeps the secret out of every message it produces (it lives only in the session headers, and
+  is registered with :func:`ci_plugin.errors.register_secret`, so the CLI redacts it everywhere);
+* bounds every request by a total deadline (the body is streamed, so a host trickling one byte
+  at a time is cut off) and the back-off of the whole session (one command) by ``max_backoff``;
+* parses answers safely (:meth:`HostSession.json`: size, depth and number-length limits; an
+  answer that is not the JSON expected is a :class:`~ci_plugin.errors.HostBadAnswer`);
+* bounds paged reads (:class:`Pager`: stop on an empty page, never past the reported total);
 * counts requests per method, so benchmarks and tests can assert the number of calls.
 """
 
@@ -20,11 +26,14 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from urllib.parse import urlsplit
+
 import requests
 
 from ci_plugin.version import __version__
 from ci_plugin.errors import (
     AuthenticationError,
+    HostBadAnswer,
     HostError,
     HostRefused,
     HostUnavailable,
@@ -32,12 +41,19 @@ from ci_plugin.errors import (
     PermissionDenied,
     RateLimited,
     ServerError,
+    register_secret,
+    redact,
 )
+from ci_plugin.http.answers import MAX_BODY_BYTES, MAX_PAGES, Pager, parse_json
+
+__all__ = ["HostSession", "Pager", "parse_json", "host_message", "MAX_BODY_BYTES", "MAX_PAGES"]
 
 log = logging.getLogger(__name__)
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUS = frozenset({502, 503, 504})
+class _DeadlineExceeded(Exception):
+    """The total deadline of a request passed while its body was still arriving."""
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -58,7 +74,7 @@ def host_message(response: requests.Response) -> str:
     """Extract the host's own error words from a response: JSON ``message``/``errors``/
     ``error``, else the first line of the body."""
     try:
-        body = response.json()
+        body = parse_json(response.content or b"")
     except ValueError:
         body = None
     if isinstance(body, dict):
@@ -90,6 +106,8 @@ class HostSession:
         retries: int = 3,
         backoff: float = 0.5,
         max_retry_after: float = 60.0,
+        deadline: float = 120.0,
+        max_backoff: float = 30.0,
         verify: bool = True,
         host_name: str = "host",
         sleep: Callable[[float], None] = time.sleep,
@@ -100,7 +118,12 @@ class HostSession:
         self.retries = retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
+        self.deadline = deadline
+        self.max_backoff = max_backoff
+        #: Seconds this session (one command) has spent backing off so far.
+        self.backoff_spent = 0.0
         self._secret = secret
+        register_secret(secret)
         self._sleep = sleep
         self.counts: Counter[str] = Counter()
         self.session = requests.Session()
@@ -127,6 +150,8 @@ class HostSession:
             connect_timeout=host["connect_timeout"],
             read_timeout=host["timeout"],
             retries=host["retries"],
+            deadline=host.get("deadline", 120),
+            max_backoff=host.get("max_backoff", 30),
             verify=host["verify_tls"],
             host_name=host_name,
         )
@@ -137,10 +162,27 @@ class HostSession:
         return sum(self.counts.values())
 
     def redact(self, text: str) -> str:
-        """Return ``text`` with the secret replaced, should a host ever echo it back."""
+        """Return ``text`` with the secret (and every other registered one) replaced."""
         if self._secret and self._secret in text:
             text = text.replace(self._secret, "***")
-        return text
+        return redact(text)
+
+    def json(self, response: requests.Response, expect: type | tuple[type, ...] = (dict, list),
+             what: str | None = None) -> Any:
+        """The JSON document of ``response``, parsed within size, depth and number-length limits,
+        its top level of type ``expect``; anything else is one clear
+        :class:`~ci_plugin.errors.HostBadAnswer` naming the request."""
+        request = response.request
+        where = what or (f"{request.method} {urlsplit(request.url or '').path}" if request else "request")
+        try:
+            document = parse_json(response.content or b"")
+        except ValueError as exc:
+            raise HostBadAnswer(f"{self.host_name} answered {where} with {exc}", status=response.status_code) from None
+        if not isinstance(document, expect):
+            names = " or ".join(t.__name__ for t in (expect if isinstance(expect, tuple) else (expect,)))
+            raise HostBadAnswer(f"{self.host_name} answered {where} with JSON of the wrong shape "
+                                f"({type(document).__name__}, expected {names})", status=response.status_code)
+        return document
 
     def url(self, path: str) -> str:
         """Absolute URL for ``path`` (which may already be absolute)."""
@@ -171,12 +213,16 @@ class HostSession:
             attempt += 1
             self.counts[method] += 1
             try:
-                response = self.session.request(
-                    method, url, params=params, json=json, headers=headers, timeout=self.timeout
-                )
+                response = self._send(method, url, params=params, json=json, headers=headers)
+            except _DeadlineExceeded:
+                raise HostUnavailable(
+                    f"{self.host_name} at {self.base_url} did not answer {method} {path.split('?')[0]} "
+                    f"within the {self.deadline:g} s deadline"
+                ) from None
             except requests.exceptions.RequestException as exc:
-                if method in IDEMPOTENT and attempt <= self.retries:
-                    self._pause(attempt, None)
+                wait = self.backoff * 2 ** (attempt - 1)
+                if method in IDEMPOTENT and attempt <= self.retries and self._may_wait(wait):
+                    self._sleep(wait)
                     continue
                 raise HostUnavailable(
                     f"{self.host_name} at {self.base_url} is unreachable: {self._describe(exc)}"
@@ -184,7 +230,7 @@ class HostSession:
             if response.status_code in ok:
                 return response
             wait = self._retry_wait(method, response, attempt)
-            if wait is not None:
+            if wait is not None and self._may_wait(wait):
                 log.info("%s %s answered %s; retrying in %.1fs", method, path, response.status_code, wait)
                 self._sleep(wait)
                 continue
@@ -204,8 +250,41 @@ class HostSession:
             return self.backoff * 2 ** (attempt - 1)
         return None
 
-    def _pause(self, attempt: int, retry_after: float | None) -> None:
-        self._sleep(retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1))
+    def _may_wait(self, seconds: float) -> bool:
+        """Whether the session's back-off budget allows waiting ``seconds`` more (then counted)."""
+        if self.backoff_spent + seconds > self.max_backoff:
+            log.info("back-off budget of %gs spent; not waiting %.1fs more", self.max_backoff, seconds)
+            return False
+        self.backoff_spent += seconds
+        return True
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One attempt: the headers within the timeouts, the body streamed within the deadline."""
+        started = time.monotonic()
+        response = self.session.request(method, url, timeout=self.timeout, stream=True, **kwargs)
+        try:
+            chunks, size = [], 0
+            while True:
+                if time.monotonic() - started > self.deadline:
+                    raise _DeadlineExceeded
+                chunk = response.raw.read1(65536, decode_content=True)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise HostBadAnswer(f"{self.host_name} answered {method} {urlsplit(url).path} with "
+                                        f"more than {MAX_BODY_BYTES} bytes", status=response.status_code)
+                chunks.append(chunk)
+        except (_DeadlineExceeded, HostBadAnswer):
+            response.close()
+            raise
+        except Exception as exc:  # urllib3 errors while reading the body
+            response.close()
+            raise requests.exceptions.ConnectionError(str(exc)) from None
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+        response.close()
+        return response
 
     @staticmethod
     def _describe(exc: Exception) -> str:
