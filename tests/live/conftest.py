@@ -1,12 +1,18 @@
 """Fixtures for the live hosts started by ``scripts/rt-host.sh`` and ``scripts/redmine-host.sh``,
-and for the fixture-backed Zammad of ``tests/fixture_hosts`` (the worked example of a third-party
-host adapter, ``docs/examples/ci_host_zammad``, installed with pip and run against a fake).
+for the fixture-backed Zammad of ``tests/fixture_hosts`` (the worked example of a third-party
+host adapter, ``docs/examples/ci_host_zammad``, installed with pip and run against a fake), and
+for the in-memory host (``ci_plugin.hosts.memory``, harness in ``tests/fixture_hosts``).
 
 ``host`` runs a test once per live host through a *harness* (``rt_harness.py``,
 ``redmine_harness.py``: one API), which is how the contract suite is written once for every
 adapter. Each host's register is provisioned once per session (setup is idempotent); every test
 makes its own tickets with a unique tag in their subjects, so tests never depend on each
 other's data.
+
+A test that puts something between ci-plugin and the host's HTTP API (the fault proxy of
+``test_contract_faults.py``, fixture ``proxy``) or asks for ``http_host`` runs only against the
+hosts reached over HTTP (:data:`HTTP_HOSTS`); the in-memory host covers the same behaviours with
+its own fault injection (``tests/unit/test_memory_host.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +23,18 @@ import pytest
 
 from tests.conftest import STATE, host_env
 
-HOSTS = ("rt", "redmine", "zammad")
-FIXTURE_HOSTS = ("zammad",)  # fakes, not live hosts: their ids say so
+HOSTS = ("rt", "redmine", "zammad", "memory")
+FIXTURE_HOSTS = ("zammad", "memory")  # fakes, not live hosts: their ids say so
+HTTP_HOSTS = ("rt", "redmine", "zammad")  # reached over HTTP: a proxy can stand in front of them
+HTTP_ONLY_FIXTURES = ("proxy", "http_host")
+
+
+def pytest_generate_tests(metafunc):
+    """Run each test that uses ``host`` once per host; only per HTTP host when it needs HTTP."""
+    if "host" in metafunc.fixturenames:
+        needs_http = any(name in metafunc.fixturenames for name in HTTP_ONLY_FIXTURES)
+        metafunc.parametrize("host", HTTP_HOSTS if needs_http else HOSTS, indirect=True,
+                             ids=lambda name: f"{name}-fixture" if name in FIXTURE_HOSTS else name)
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +100,31 @@ def zammad(zammad_env, tmp_path):
     return zammad_harness(zammad_env, tmp_path)
 
 
-@pytest.fixture(params=HOSTS, ids=lambda name: f"{name}-fixture" if name in FIXTURE_HOSTS else name)
+@pytest.fixture(scope="session")
+def memory_env(tmp_path_factory):
+    """The in-memory host, kept in a file so that subprocesses reach it, with the register provisioned."""
+    from tests.fixture_hosts.memory_harness import memory_session
+
+    with memory_session(tmp_path_factory) as session:
+        yield session
+
+
+@pytest.fixture
+def memory(memory_env, tmp_path):
+    """The memory-host harness (fixture-backed), for memory-only tests."""
+    from tests.fixture_hosts.memory_harness import memory_harness
+
+    return memory_harness(memory_env, tmp_path)
+
+
+@pytest.fixture
 def host(request):
-    """The contract suite's host: the test runs once against every host (live or fixture-backed)."""
+    """The contract suite's host: the test runs once against every host (live or fixture-backed),
+    parametrized by :func:`pytest_generate_tests`."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def http_host(host):
+    """The contract suite's host, for a test that needs the host's HTTP API: only :data:`HTTP_HOSTS`."""
+    return host
