@@ -124,11 +124,11 @@ def convert(
         links = {"sources": ids, **{kind: [t.id for t in tickets] for kind, tickets in targets.items()}}
         made = create_from_draft(register, draft, sources, links)
         kept = _settle_race(register, ids, made)
-        improvement = register.get(kept)
-        _verify_sources(improvement, ids)
-        if kept != made:  # a concurrent converter won: it announces and clears; a crash of it is repaired next time
-            result = ConversionResult(improvement, False)
+        if kept != made:  # a concurrent converter won: it announces and clears its own sources
+            result = _join_winner(register, kept, sources, targets, category)
         else:
+            improvement = register.get(kept)
+            _verify_sources(improvement, ids)
             for source in sources:
                 register.audit(source.id, announcement(improvement))
             _clear_flags(register, sources)
@@ -139,6 +139,22 @@ def convert(
     register.plugins.after_convert(improvement=result.improvement, sources=sources, created=result.created,
                                    register=register)
     notify_links(register, result.improvement, targets, result.added_links)
+    return result
+
+
+def _join_winner(register: ImprovementRegister, winner: str, sources: list[Ticket],
+                 targets: dict[str, list[Ticket]], category: str | None) -> ConversionResult:
+    """After losing a race: add the sources (and links) the winner does not record to the
+    winning improvement, so none is left unconverted; the winner's own sources are its to
+    announce (a crash of it is repaired by the next conversion)."""
+    standing = register.get(winner)
+    recorded = standing.get("source_tickets") or []
+    extra = [s for s in sources if s.id not in recorded]
+    fresh_links = any(t.id not in standing.links.get(kind, []) for kind, tickets in targets.items() for t in tickets)
+    if not extra and not fresh_links:
+        return ConversionResult(standing, False)
+    result = _extend(register, winner, extra, targets, category)
+    _clear_flags(register, extra)
     return result
 
 

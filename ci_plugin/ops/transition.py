@@ -46,6 +46,10 @@ def transition(register: ImprovementRegister, improvement_id: str, to_state: str
     register.plugins.guard_transition(improvement=improvement, from_state=from_state, to_state=to_state,
                                       register=register)
     register.set_state(improvement.id, to_state)
+    after = register.get(improvement.id)
+    if after.state != to_state:  # only a state the host confirms counts; nothing else is written then
+        raise HostRefused(f"{register.host.label} did not move improvement {improvement.id} to {to_state}: "
+                          f"it is still {after.state} ({after.host_status})")
     leaving: dict[str, object] = {}
     if verdict is not None:
         leaving["verdict"] = verdict
@@ -53,10 +57,7 @@ def transition(register: ImprovementRegister, improvement_id: str, to_state: str
         leaving["rank"] = None  # out of the ranked (open) register
     if leaving:
         register.write_values(improvement.id, leaving)
-    after = register.get(improvement.id)
-    if after.state != to_state:
-        raise HostRefused(f"{register.host.label} did not move improvement {improvement.id} to {to_state}: "
-                          f"it is still {after.state} ({after.host_status})")
+        after.values.update(leaving)
     text = f"State: {from_state} -> {to_state}"
     if verdict:
         text += f"\nMeasurement verdict: {verdict}"

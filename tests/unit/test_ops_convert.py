@@ -166,8 +166,6 @@ def test_two_converters_racing_leave_exactly_one_improvement():
     assert len(converted_comments(desk, source)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="ops/convert.py: the loser of a race with more sources than the winner "
-                                       "raises HostRefused blaming the host and leaves its other sources unconverted")
 def test_a_race_lost_with_more_sources_than_the_winner_keeps_every_source():
     desk = Desk()
     first, second = desk.ticket("Shared"), desk.ticket("Only mine")

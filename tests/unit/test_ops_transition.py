@@ -130,8 +130,6 @@ def test_the_verdict_guard_sees_the_computed_verdict_before_the_host_is_asked():
     assert seen == ["partly"]
 
 
-@pytest.mark.xfail(strict=True, reason="ops/transition.py writes verdict and rank before it has checked that the "
-                                       "host moved the improvement")
 def test_a_close_the_host_dropped_leaves_verdict_and_rank_as_they_were(desk):
     imp = improvement(desk, "measuring")
     measure(desk.register, imp, "MTTR", baseline=8, target=4, actual=3.5)
