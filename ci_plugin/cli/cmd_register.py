@@ -9,7 +9,8 @@ from typing import Any
 from ci_plugin.app import open_register
 from ci_plugin.cli import render
 from ci_plugin.cli.output import err, out, out_json
-from ci_plugin.domain.workflow import check_state
+from ci_plugin.domain import order_keys
+from ci_plugin.domain.workflow import OPEN_STATES, check_state
 from ci_plugin.errors import UsageError
 from ci_plugin.ops.link import link
 
@@ -45,34 +46,53 @@ def run_link(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     """One improvement in detail (or its record)."""
-    improvement = open_register(args.config).get(args.improvement)
+    register = open_register(args.config)
+    improvement = register.get(args.improvement)
+    position = None
+    if order_keys.valid(improvement.get("rank")):  # its position among the ranked: read their keys
+        position = render.positions_of(register.list(list(OPEN_STATES))).get(improvement.id)
     if args.json:
-        out_json(improvement.to_record())
+        out_json(_record(improvement, position))
     else:
-        out(render.detail(improvement))
+        out(render.detail(improvement, position))
     return 0
+
+
+def _record(improvement: Any, position: int | None) -> dict[str, Any]:
+    """The JSON record, with ``rank`` the position (1 = do first), not the stored order key."""
+    record = improvement.to_record()
+    record.pop("rank", None)
+    if position is not None:
+        record["rank"] = position
+    return record
 
 
 def run_register(args: argparse.Namespace) -> int:
     """The register as a table, JSON or CSV."""
     states = [check_state(s) for s in args.state] if args.state else None
-    improvements = list(open_register(args.config).list(states))
-    improvements.sort(key=sort_key(args.sort))
+    # positions are among every ranked (open) improvement, also when only some states are listed
+    read = sorted(set(states) | set(OPEN_STATES)) if states else None
+    improvements = list(open_register(args.config).list(read))
+    positions = render.positions_of(improvements)
+    if states:
+        improvements = [i for i in improvements if i.state in states]
+    improvements.sort(key=sort_key(args.sort, positions))
     fmt = "json" if args.json else args.format
     if fmt == "json":
-        out_json([i.to_record() for i in improvements])
+        out_json([_record(i, positions.get(i.id)) for i in improvements])
     elif fmt == "csv":
-        out(render.csv_text(improvements))
+        out(render.csv_text(improvements, positions))
     else:
-        out(render.table(improvements))
+        out(render.table(improvements, positions=positions))
         err(f"{len(improvements)} improvement(s)")
     return 0
 
 
-def sort_key(order: str) -> Callable[[Any], Any]:
-    """Sort key of the register by ``rank`` (unranked last), ``score`` (highest first) or ``id``."""
+def sort_key(order: str, positions: dict[str, int] | None = None) -> Callable[[Any], Any]:
+    """Sort key of the register by ``rank`` (position; unranked last), ``score`` (highest first) or ``id``."""
     if order == "rank":
-        return lambda i: (i.get("rank") is None, i.get("rank") or 0, int(i.id))
+        ranks = positions or {}
+        return lambda i: (i.id not in ranks, ranks.get(i.id, 0), int(i.id))
     if order == "score":
         return lambda i: (i.get("score") is None, -(i.get("score") or 0), int(i.id))
     return lambda i: int(i.id)

@@ -1,17 +1,21 @@
 """Text output for people: the register as a table or CSV, one improvement in detail.
 
 JSON output is not made here: commands print ``Improvement.to_record()`` documents as they are.
+The ``rank`` column is the position (1 = do first) computed from the stored order keys
+(:func:`ci_plugin.domain.order_keys.positions`), never the stored key itself.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
+from ci_plugin.domain import business_case, kpi
 from ci_plugin.domain.model import Improvement
+from ci_plugin.domain.order_keys import positions as key_positions
 
 CSV_COLUMNS = ("id", "rank", "score", "state", "category", "source", "model", "size", "target_date",
                "verdict", "title", "url")
@@ -19,9 +23,11 @@ TABLE_COLUMNS = (("id", "ID"), ("rank", "RANK"), ("score", "SCORE"), ("state", "
                  ("category", "CATEGORY"), ("title", "TITLE"))
 
 
-def _cell(improvement: Improvement, column: str) -> str:
-    if column in ("id", "title", "state", "url"):
-        value: Any = getattr(improvement, column)
+def _cell(improvement: Improvement, column: str, positions: dict[str, int] | None = None) -> str:
+    if column == "rank":
+        value: Any = (positions or {}).get(improvement.id)
+    elif column in ("id", "title", "state", "url"):
+        value = getattr(improvement, column)
     else:
         value = improvement.get(column)
     if value is None:
@@ -31,9 +37,17 @@ def _cell(improvement: Improvement, column: str) -> str:
     return str(value)
 
 
-def table(improvements: Iterable[Improvement], *, max_title: int = 60) -> str:
-    """A fixed-width table of the register, one improvement per line."""
-    rows = [[_cell(i, key) for key, _ in TABLE_COLUMNS] for i in improvements]
+def positions_of(improvements: Iterable[Improvement]) -> dict[str, int]:
+    """Position (1 = do first) of each ranked improvement among ``improvements``, by order key."""
+    return key_positions({i.id: i.get("rank") for i in improvements})
+
+
+def table(improvements: Iterable[Improvement], *, max_title: int = 60, positions: dict[str, int] | None = None) -> str:
+    """A fixed-width table of the register, one improvement per line; ``positions`` (default:
+    computed from the order keys of ``improvements``) fill the RANK column."""
+    improvements = list(improvements)
+    positions = positions_of(improvements) if positions is None else positions
+    rows = [[_cell(i, key, positions) for key, _ in TABLE_COLUMNS] for i in improvements]
     for row in rows:
         if len(row[-1]) > max_title:
             row[-1] = row[-1][: max_title - 1] + "…"
@@ -43,28 +57,62 @@ def table(improvements: Iterable[Improvement], *, max_title: int = 60) -> str:
     return "\n".join(lines)
 
 
-def csv_text(improvements: Iterable[Improvement]) -> str:
-    """The register as CSV with a header line."""
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Columns that hold numbers ci-plugin computed itself; a plain number there stays a number.
+NUMERIC_COLUMNS = ("rank", "score")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?", re.ASCII)
+
+
+def neutralise(cell: str) -> str:
+    """A CSV cell a spreadsheet shows as the text it is: a cell that begins with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading single quote (``'=HYPERLINK(...)``,
+    ``'-3+4``), as OWASP advises against CSV injection; any other cell is unchanged. Every CSV
+    ci-plugin writes passes its cells through here."""
+    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
+
+
+def csv_row(cells: Iterable[str], columns: Iterable[str] = ()) -> list[str]:
+    """One CSV row with every cell neutralised, except plain numbers in :data:`NUMERIC_COLUMNS`
+    (a negative score stays a number)."""
+    names = list(columns)
+    row = []
+    for index, cell in enumerate(cells):
+        column = names[index] if index < len(names) else ""
+        numeric = column in NUMERIC_COLUMNS and _PLAIN_NUMBER.fullmatch(cell)
+        row.append(cell if numeric else neutralise(cell))
+    return row
+
+
+def csv_text(improvements: Iterable[Improvement], positions: dict[str, int] | None = None) -> str:
+    """The register as CSV with a header line (``rank``: the position, as in :func:`table`)."""
+    improvements = list(improvements)
+    positions = positions_of(improvements) if positions is None else positions
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for improvement in improvements:
-        writer.writerow([_cell(improvement, c) for c in CSV_COLUMNS])
+        writer.writerow(csv_row([_cell(improvement, c, positions) for c in CSV_COLUMNS], CSV_COLUMNS))
     return out.getvalue().rstrip("\n")
+
+
+#: Width of the label column of :func:`detail`: the longest label ("source tickets") and two spaces.
+LABEL_WIDTH = 16
 
 
 def _ids(ids: list[str]) -> str:
     return ", ".join(f"#{i}" for i in ids)
 
 
-def detail(improvement: Improvement) -> str:
-    """One improvement for a person: identity, assessment with its breakdown, KPIs, links."""
+def detail(improvement: Improvement, position: int | None = None) -> str:
+    """One improvement for a person: identity, position in the ranking, assessment with its
+    breakdown, KPIs, links."""
     get = improvement.get
     lines = [f"#{improvement.id}  {improvement.title}  [{improvement.state}]"]
 
     def row(label: str, value: Any) -> None:
         if value not in (None, "", [], {}):
-            lines.append(f"  {label:<14}{value}")
+            lines.append(f"  {label:<{LABEL_WIDTH}}{value}")
 
     row("url", improvement.url)
     row("category", get("category"))
@@ -80,7 +128,7 @@ def detail(improvement: Improvement) -> str:
     row("review date", get("review_date"))
     if get("score") is not None:
         row("score", f"{get('score'):g}" + (f" ({get('model')})" if get("model") else ""))
-    row("rank", get("rank"))
+    row("rank", position)
     assessment = get("assessment") or {}
     if assessment:
         row("assessed", f"{assessment.get('assessed_by', '?')} at {assessment.get('assessed_at', '?')}"
@@ -88,19 +136,12 @@ def detail(improvement: Improvement) -> str:
         for part in assessment.get("breakdown", []):
             weight = f" x {part['weight']:g}" if isinstance(part.get("weight"), (int, float)) else ""
             note = f"  ({part['note']})" if part.get("note") else ""
-            lines.append(f"    {part['input']:<18}{part.get('value', '')!s:>8}{weight:<8} -> {part['contribution']:g}{note}")
+            lines.append(f"    {str(part['input']) + ' ':<18}{part.get('value', '')!s:>8}{weight:<8} -> {part['contribution']:g}{note}")
     case = get("business_case") or {}
     if case:
-        row("business case", json.dumps(case, sort_keys=True))
+        row("business case", business_case.summary(case))
     for measurement in get("measurements") or []:
-        actual = measurement.get("actual")
-        unit = f" {measurement['unit']}" if measurement.get("unit") else ""
-        row(
-            "kpi",
-            f"{measurement['kpi']}: baseline {measurement['baseline']:g}{unit}, target {measurement['target']:g}{unit}"
-            + (f", actual {actual:g}{unit}" if isinstance(actual, (int, float)) else "")
-            + (f" -> {measurement['verdict']}" if measurement.get("verdict") else ""),
-        )
+        row("kpi", kpi.describe(measurement))
     row("verdict", get("verdict"))
     row("outcome", get("outcome"))
     row("lessons", get("lessons"))

@@ -4,7 +4,10 @@ Each improvement is scored from the inputs of its stored assessment with the cur
 settings (so a change of weights re-scores everything, reproducibly); ``--model M`` restricts
 scoring to assessments made with M. Unscored improvements rank last. Ranking is
 dependency-aware (:mod:`ci_plugin.domain.ranking`): an improvement never ranks below one that depends
-on it. Only improvements whose score or rank differ from what the host holds are written. A
+on it. The stored rank is a sparse order key: only improvements whose score or key must change
+are written, and a key changes only for improvements that left the longest run of keys already
+in order (:mod:`ci_plugin.domain.order_keys`). Writes go through a bounded pool
+(``[host] max_concurrency``, :mod:`ci_plugin.ops.concurrency`). A
 write that meets a lost connection is skipped (the next run writes it); after ``[host]
 max_consecutive_failures`` in a row the run stops with one HostUnavailable (exit 3).
 """
@@ -12,10 +15,12 @@ max_consecutive_failures`` in a row the run stops with one HostUnavailable (exit
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-from ci_plugin.domain import workflow
+from ci_plugin.ops import concurrency
+from ci_plugin.domain import order_keys, workflow
 from ci_plugin.errors import CIPluginError, HostUnavailable, SchemaValidationError
 from ci_plugin.domain.model import Improvement
 from ci_plugin.domain.ranking import Rankable, rank
@@ -69,7 +74,13 @@ def _score(register: ImprovementRegister, improvement: Improvement, only_model: 
 
 def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_run: bool = False,
                progress: Callable[[int, int], None] | None = None) -> PrioritizeReport:
-    """Score and rank every open improvement; write score and rank where they changed."""
+    """Score and rank every open improvement; write score and order key where they changed.
+
+    The stored ``rank`` is a sparse order key (:mod:`ci_plugin.domain.order_keys`), not the
+    position: keys that are already in the new order stay, so one new or moved improvement
+    costs one write (plus the blockers its dependencies move). ``RankedEntry.rank`` is the
+    position (1 = do first). Writes go through a pool of ``[host] max_concurrency`` workers.
+    """
     if model:
         model_named(register, model)
     report = PrioritizeReport(dry_run=dry_run)
@@ -89,27 +100,48 @@ def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_r
     ])
     report.warnings += rank_warnings
     by_id = {i.id: i for i in improvements}
-    total = len(order)
-    streak = FailureStreak(failure_limit(register.config), "prioritize")
-    for position, improvement_id in enumerate(order, start=1):
+    del improvements
+    keys = order_keys.assign([by_id[i].get("rank") for i in order])
+    jobs: list[tuple[str, dict[str, Any]]] = []
+    for position, (improvement_id, key) in enumerate(zip(order, keys), start=1):
         improvement = by_id[improvement_id]
         new_score = scores[improvement_id]
         changes: dict[str, Any] = {}
         if new_score is not None and improvement.get("score") != new_score:
             changes["score"] = new_score
-        if improvement.get("rank") != position:
-            changes["rank"] = position
-        if changes and not dry_run:
-            try:
-                register.write_values(improvement_id, changes)
-            except HostUnavailable as exc:  # skipped, written by the next run; stop if the host is gone
+        if improvement.get("rank") != key:
+            changes["rank"] = key
+        if changes:
+            jobs.append((improvement_id, changes))
+            if dry_run:  # the entries show what the run would store
+                improvement.values.update(changes)
+        report.entries.append(RankedEntry(improvement, position, new_score, bool(changes)))
+    if not dry_run:
+        _write(register, by_id, jobs, report, progress, len(order))
+    elif progress and order:
+        progress(len(order), len(order))
+    return report
+
+
+def _write(register: ImprovementRegister, by_id: dict[str, Improvement], jobs: list[tuple[str, dict[str, Any]]],
+           report: PrioritizeReport, progress: Callable[[int, int], None] | None, total: int) -> None:
+    """Send the changed values through the bounded pool; skip lost writes, stop on a streak."""
+    streak = FailureStreak(failure_limit(register.config), "prioritize")
+    done = total - len(jobs)
+    session = getattr(getattr(register, "host", None), "session", None)
+    workers = concurrency.workers_for(register.config, session)
+    with concurrency.parallel_session(session), \
+            closing(concurrency.bounded(jobs, lambda job: register.write_values(*job), max_workers=workers)) as results:
+        for (improvement_id, changes), _, exc in results:
+            if isinstance(exc, HostUnavailable):  # skipped, written by the next run; stop if the host is gone
                 streak.failed(exc)
                 report.warnings.append(f"#{improvement_id}: not written: {exc}")
+            elif exc is not None:
+                raise exc
             else:
                 streak.succeeded()
                 report.writes += 1
-                improvement.values.update(changes)
-        report.entries.append(RankedEntry(improvement, position, new_score, bool(changes)))
-        if progress:
-            progress(position, total)
-    return report
+                by_id[improvement_id].values.update(changes)
+            done += 1
+            if progress:
+                progress(done, total)
