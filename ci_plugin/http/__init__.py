@@ -184,6 +184,11 @@ class HostSession:
                                 f"({type(document).__name__}, expected {names})", status=response.status_code)
         return document
 
+    def request_json(self, method: str, path: str, *, expect: type | tuple[type, ...] = (dict, list),
+                     **kwargs: Any) -> Any:
+        """:meth:`request`, then :meth:`json` of its answer (top level of type ``expect``)."""
+        return self.json(self.request(method, path, **kwargs), expect)
+
     def url(self, path: str) -> str:
         """Absolute URL for ``path`` (which may already be absolute)."""
         if path.startswith(("http://", "https://")):

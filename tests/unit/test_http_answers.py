@@ -56,6 +56,16 @@ def test_json_of_the_wrong_shape_is_a_host_error():
 
 
 @responses.activate
+def test_request_json_is_request_then_safe_json():
+    responses.get(f"{BASE}/rt", json={"Version": "5"})
+    responses.get(f"{BASE}/queue/1", body="<html>Login</html>")
+    s, _ = session()
+    assert s.request_json("GET", "rt", expect=dict) == {"Version": "5"}
+    with pytest.raises(errors.HostBadAnswer, match="HTML page"):
+        s.request_json("GET", "queue/1")
+
+
+@responses.activate
 def test_a_deeply_nested_error_body_still_gives_the_status_error():
     responses.get(f"{BASE}/rt", status=500, body="[" * 100_000)
     s, _ = session(retries=0)
