@@ -2,7 +2,10 @@
 
 It serves N improvements from memory with the shapes RT 5.0.3 answers with (search pages of at
 most 100 with ``CustomFields`` and ``_hyperlinks``, ``PUT /ticket/ID`` answering a list of
-messages), counts every request by method and path, and binds to 127.0.0.1 only.
+messages), counts every request by method and path, and binds to 127.0.0.1 only. ``latency``
+adds that many seconds to every answer (a host farther away than loopback); the server answers
+requests concurrently, as RT's does. :meth:`StubRT.add_top` adds one improvement with the best
+possible WSJF score (one new top idea).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -38,8 +42,10 @@ def make_register(count: int, seed: int = 7, dependency_ratio: float = 0.05) -> 
 class StubRT:
     """The stub server; ``requests`` counts (method, route) pairs."""
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, latency: float = 0.0):
         self.tickets = make_register(count)
+        self.latency = latency
+        self._ids: list[int] = []
         self.requests: Counter[tuple[str, str]] = Counter()
         stub = self
 
@@ -48,6 +54,8 @@ class StubRT:
                 pass
 
             def _send(self, status: int, body) -> None:
+                if stub.latency:
+                    time.sleep(stub.latency)
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -61,10 +69,12 @@ class StubRT:
                 stub.requests[("GET", path.split("/")[0])] += 1
                 if path == "rt":
                     return self._send(200, {"Version": "5.0.3-stub"})
+                if path.startswith("queue/"):
+                    return self._send(200, {"id": 3, "Name": path.split("/", 1)[1], "Lifecycle": "ci-improvement"})
                 if path == "tickets":
                     query = parse_qs(url.query)
                     page, per_page = int(query.get("page", ["1"])[0]), min(100, int(query.get("per_page", ["20"])[0]))
-                    ids = sorted(stub.tickets)
+                    ids = stub.ids()
                     chunk = ids[(page - 1) * per_page: page * per_page]
                     items = [stub.item(i) for i in chunk]
                     pages = -(-len(ids) // per_page)
@@ -86,6 +96,21 @@ class StubRT:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def ids(self) -> list[int]:
+        """Ticket numbers in order (cached between pages)."""
+        if len(self._ids) != len(self.tickets):
+            self._ids = sorted(self.tickets)
+        return self._ids
+
+    def add_top(self) -> int:
+        """Add one improvement with the highest WSJF score there is; return its number."""
+        number = max(self.tickets) + 1
+        inputs = {"business_value": 20, "time_criticality": 20, "risk_reduction": 20, "job_size": 1}
+        assessment = {"model": "wsjf", "inputs": inputs, "score": 0, "breakdown": []}
+        self.tickets[number] = {"Status": "new", "Subject": f"Improvement {number} (new, top)", "depends": [],
+                                "cf": {"CI Assessment": [json.dumps(assessment)], "CI Scoring Model": ["wsjf"]}}
+        return number
 
     def item(self, number: int) -> dict:
         """One search result as RT serialises it with fields=...,CustomFields,_hyperlinks."""

@@ -18,9 +18,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 
-#: Smallest and largest order key: ten digits each, so text order equals numeric order.
-LOW = 1_000_000_000
-HIGH = 9_999_999_999
+#: Smallest and largest order key: nine digits each, so text order equals numeric order, and
+#: under 10**9, so the key fits the integer fields of every host (a 32-bit integer; Zammad
+#: caps its integer attributes at 999,999,999).
+LOW = 100_000_000
+HIGH = 999_999_999
 #: Preferred distance between neighbouring keys (less when the band is crowded).
 STEP = 1_000_000
 

@@ -33,7 +33,9 @@ from ci_plugin.ops.unreachable import FailureStreak, failure_limit
 
 @dataclass
 class RankedEntry:
-    """One line of the prioritised register."""
+    """One line of the prioritised register: the improvement (slimmed to id, title, state, url
+    and the values in :data:`KEPT_VALUES`), its position (1 = do first), its score, and whether
+    its score or order key changed."""
 
     improvement: Improvement
     rank: int
@@ -84,23 +86,24 @@ def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_r
     if model:
         model_named(register, model)
     report = PrioritizeReport(dry_run=dry_run)
-    improvements = list(register.list(list(workflow.OPEN_STATES)))
     cache: dict[str, tuple[Any, dict[str, Any]]] = {}
     scores: dict[str, float | None] = {}
     models_seen = set()
-    for improvement in improvements:
+    rankables: list[Rankable] = []
+    by_id: dict[str, Improvement] = {}
+    for improvement in register.list(list(workflow.OPEN_STATES)):  # page by page, slimmed as read
         scores[improvement.id] = _score(register, improvement, model, cache, report.warnings)
         if scores[improvement.id] is not None:
             models_seen.add(improvement.get("assessment", {}).get("model"))
+        rankables.append(Rankable(improvement.id, scores[improvement.id],
+                                  tuple(improvement.links.get("depends_on", []))))
+        by_id[improvement.id] = _slim(improvement)
     if len(models_seen) > 1:
         report.warnings.append(f"scores of different models are ranked together: {', '.join(sorted(models_seen))}; "
                                "use --model to rank one model's assessments")
-    order, rank_warnings = rank([
-        Rankable(i.id, scores[i.id], tuple(i.links.get("depends_on", []))) for i in improvements
-    ])
+    order, rank_warnings = rank(rankables)
+    del rankables
     report.warnings += rank_warnings
-    by_id = {i.id: i for i in improvements}
-    del improvements
     keys = order_keys.assign([by_id[i].get("rank") for i in order])
     jobs: list[tuple[str, dict[str, Any]]] = []
     for position, (improvement_id, key) in enumerate(zip(order, keys), start=1):
@@ -121,6 +124,20 @@ def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_r
     elif progress and order:
         progress(len(order), len(order))
     return report
+
+
+#: What a ranked entry keeps of its improvement's values (what the ranked table and JSON show).
+KEPT_VALUES = frozenset({"score", "rank", "category", "model", "size"})
+
+
+def _slim(improvement: Improvement) -> Improvement:
+    """Drop what ranking output never shows (description, assessment, business case, ...), so
+    that 100,000 ranked improvements fit in little memory. Malformed-field notes are kept."""
+    for key in [k for k in improvement.values if k not in KEPT_VALUES]:
+        del improvement.values[key]
+    improvement.description = improvement.submitter = improvement.owner = improvement.created = ""
+    improvement.links = {"depends_on": improvement.links["depends_on"]} if improvement.links.get("depends_on") else {}
+    return improvement
 
 
 def _write(register: ImprovementRegister, by_id: dict[str, Improvement], jobs: list[tuple[str, dict[str, Any]]],

@@ -143,11 +143,43 @@ def test_prioritize_ranks_dependency_aware_and_writes_only_changes(host, run_cli
     order = [e.improvement.id for e in report.entries]
     # The blocker is pulled above what it blocks; the blocked one keeps its place above mid.
     assert order.index(low) < order.index(high) < order.index(mid)
-    ranks = {e.improvement.id: e.rank for e in report.entries}
-    assert host.field(low, "rank") == [str(ranks[low])] and host.field(high, "rank") == [str(ranks[high])]
+    # The host stores order keys, not positions: sorted by the stored key, the order is the ranking.
+    assert sorted([mid, high, low], key=lambda i: int(host.field(i, "rank")[0])) == [low, high, mid]
 
     writes_before = host.register.host.session.counts["PUT"]
     again = prioritize(host.register, model="quadrant")
-    assert again.writes == 0 and host.register.host.session.counts["PUT"] == writes_before
+    assert not any(e.changed for e in again.entries if e.improvement.id in (low, high, mid))
+    assert host.register.host.session.counts["PUT"] - writes_before == again.writes  # others may share the host
     dry = json.loads(ok(run_cli, host, "prioritize", "--model", "quadrant", "--dry-run", "--json").out)
     assert dry["writes"] == 0 and [r["id"] for r in dry["ranking"]] == order
+
+
+def test_one_new_top_improvement_is_the_only_write_and_the_stored_keys_keep_the_order(host, run_cli):
+    first, second = improvement(host, run_cli, "Ranked first"), improvement(host, run_cli, "Ranked second")
+    for imp, value in ((first, 8), (second, 6)):
+        ok(run_cli, host, "assess", imp, "--model", "quadrant", "--set", f"value={value}", "--set", "effort=2")
+    before = {e.improvement.id: e for e in prioritize(host.register, model="quadrant").entries}
+    keys = {i: host.field(i, "rank") for i in (first, second)}
+    top = improvement(host, run_cli, "New top idea")
+    ok(run_cli, host, "assess", top, "--model", "quadrant", "--set", "value=10", "--set", "effort=1")
+
+    puts = host.register.host.session.counts["PUT"]
+    report = prioritize(host.register, model="quadrant")
+    written = {e.improvement.id for e in report.entries if e.changed}
+    assert top in written and report.writes == len(written) == host.register.host.session.counts["PUT"] - puts
+    # Nothing already ranked is rewritten: every other write is an improvement that is new since
+    # the first run or whose score changed meanwhile (other tests share the host).
+    assert first not in written and second not in written
+    assert {i: host.field(i, "rank") for i in (first, second)} == keys
+    for other in written - {top}:
+        assert other not in before or before[other].score != {e.improvement.id: e for e in report.entries}[other].score
+    # The order read back from the host's stored keys is the ranking; register shows positions.
+    stored = sorted([second, first, top], key=lambda i: int(host.field(i, "rank")[0]))
+    assert stored == [top, first, second]
+    ranks = {r["id"]: r.get("rank") for r in json.loads(ok(run_cli, host, "register", "--json").out)}
+    assert all(isinstance(ranks[i], int) and ranks[i] >= 1 for i in stored)
+    assert ranks[top] < ranks[first] < ranks[second]
+    positions = sorted(r for r in ranks.values() if r is not None)
+    assert positions == list(range(1, len(positions) + 1))  # positions 1..N, not the stored keys
+    shown = json.loads(ok(run_cli, host, "show", top, "--json").out)
+    assert shown["rank"] == ranks[top]
