@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import json
+import textwrap
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ci_plugin.app import open_register
@@ -72,19 +74,62 @@ def run_register(args: argparse.Namespace) -> int:
     states = [check_state(s) for s in args.state] if args.state else None
     # positions are among every ranked (open) improvement, also when only some states are listed
     read = sorted(set(states) | set(OPEN_STATES)) if states else None
-    improvements = list(open_register(args.config).list(read))
+    listed = open_register(args.config).list(read)
+    if args.json or args.format == "json":
+        return _register_json(listed, states, args.sort)
+    improvements = list(listed)
     positions = render.positions_of(improvements)
     if states:
         improvements = [i for i in improvements if i.state in states]
     improvements.sort(key=sort_key(args.sort, positions))
-    fmt = "json" if args.json else args.format
-    if fmt == "json":
-        out_json([_record(i, positions.get(i.id)) for i in improvements])
-    elif fmt == "csv":
+    if args.format == "csv":
         out(render.csv_text(improvements, positions))
     else:
         out(render.table(improvements, positions=positions))
         err(f"{len(improvements)} improvement(s)")
+    return 0
+
+
+class _Listed:
+    """One improvement of ``register --json`` held until the positions are known: its sort data
+    and its record as compact JSON text (a fraction of the memory of the decoded object)."""
+
+    __slots__ = ("id", "key", "score", "text")
+
+    def __init__(self, improvement: Any):
+        self.id, self.key, self.score = improvement.id, improvement.get("rank"), improvement.get("score")
+        self.text = json.dumps(_record(improvement, None), sort_keys=True, separators=(",", ":"), default=str)
+
+    def get(self, name: str) -> Any:
+        """``score`` (for sorting), else None."""
+        return self.score if name == "score" else None
+
+
+def _register_json(listed: Iterable[Any], states: list[str] | None, order: str) -> int:
+    """``register --json``, streamed: the improvements are read page by page and kept as compact
+    JSON text, then written one by one (the same document ``out_json`` would print)."""
+    keys: dict[str, Any] = {}
+    rows: list[_Listed] = []
+    for improvement in listed:
+        keys[improvement.id] = improvement.get("rank")
+        if not states or improvement.state in states:
+            rows.append(_Listed(improvement))
+    positions = order_keys.positions(keys)
+    del keys
+    rows.sort(key=sort_key(order, positions))
+    if not rows:
+        out("[]")
+        return 0
+    out("[")
+    last = len(rows) - 1
+    for n, row in enumerate(rows):
+        record = json.loads(row.text)
+        if row.id in positions:
+            record["rank"] = positions[row.id]
+        text = json.dumps(record, indent=2, sort_keys=True, default=str)
+        out(textwrap.indent(text, "  ") + ("," if n < last else ""))
+        rows[n] = None  # type: ignore[call-overload]  # written: let it go
+    out("]")
     return 0
 
 

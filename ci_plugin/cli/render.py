@@ -47,13 +47,19 @@ def table(improvements: Iterable[Improvement], *, max_title: int = 60, positions
     computed from the order keys of ``improvements``) fill the RANK column."""
     improvements = list(improvements)
     positions = positions_of(improvements) if positions is None else positions
-    rows = [[_cell(i, key, positions) for key, _ in TABLE_COLUMNS] for i in improvements]
-    for row in rows:
+
+    def cells(improvement: Improvement) -> list[str]:
+        row = [_cell(improvement, key, positions) for key, _ in TABLE_COLUMNS]
         if len(row[-1]) > max_title:
             row[-1] = row[-1][: max_title - 1] + "…"
+        return row
+
     header = [title for _, title in TABLE_COLUMNS]
-    widths = [max(len(str(r[c])) for r in [header, *rows]) for c in range(len(header))]
-    lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    widths = [len(title) for title in header]
+    for improvement in improvements:  # two passes instead of holding every row: 100,000 fit
+        widths = [max(w, len(c)) for w, c in zip(widths, cells(improvement))]
+    lines = ("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+             for row in (header, *(cells(i) for i in improvements)))
     return "\n".join(lines)
 
 
