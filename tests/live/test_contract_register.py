@@ -49,7 +49,7 @@ def test_show_prints_the_record(host, run_cli):
     human = run_cli("--config", host.config_path, "show", imp)
     assert human.code == 0
     assert human.out.startswith(f"#{imp}  Automate onboarding [{host.tag}]  [new]")
-    assert "category      service" in human.out
+    assert "  category        service\n" in human.out  # labels are 16 wide: "source tickets #1" keeps its space
     as_json = json.loads(run_cli("--config", host.config_path, "show", imp, "--json").out)
     assert as_json["id"] == imp and as_json["state"] == "new"
 
