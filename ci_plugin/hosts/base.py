@@ -9,6 +9,12 @@ Writing an adapter for another host (Jira, ServiceNow, GLPI, Zammad): subclass
 :class:`HostAdapter`, implement the abstract methods, and register the class from your package
 with the ``ci_register_hosts`` hook (``add_host("myhost", MyAdapter)``). ``docs/adapters.md``
 walks through a complete example.
+
+The constructor reads what every adapter needs from the configuration (see
+:meth:`HostAdapter.__init__`); a subclass reads its own ``[<name>]`` table after calling it.
+The RT and Redmine adapters are composed of one module per job under ``hosts/<name>/``
+(``metadata``, ``provisioning``, ``adapter`` for the records; see their docstrings); a small
+adapter may well stay one module.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ci_plugin.http import HostSession
+from ci_plugin.domain import links as link_kinds
 from ci_plugin.domain.model import Ticket
+from ci_plugin.domain.workflow import StateMap
+from ci_plugin.http import HostSession
 
 if TYPE_CHECKING:  # pragma: no cover
     from ci_plugin.config import Config
@@ -68,8 +76,27 @@ class HostAdapter(abc.ABC):
     label: str = "host"
 
     def __init__(self, config: Config, session: HostSession | None = None):
+        """Open the session (unless one is given), then read the tables every adapter uses:
+
+        * ``cf_names``: ``[fields]``, register field key -> host field name;
+        * ``candidate``: ``[candidate]``, the flag's ``value`` and ``cleared``;
+        * ``states``: a :class:`StateMap` of ``[states]``;
+        * ``web_base``: ``[host] url`` without a trailing ``/``, for :meth:`ticket_url`;
+        * ``link_types``: the ``links`` table of the host's own ``[<name>]`` table (``{}`` when
+          it has none), singular link kind -> host link type (see :meth:`link_type`).
+        """
         self.config = config
         self.session = session or self.open_session(config)
+        self.cf_names: dict[str, str] = config.section("fields")
+        self.candidate: dict[str, str] = config.section("candidate")
+        self.states = StateMap(config.section("states"))
+        self.web_base: str = config.data["host"]["url"].rstrip("/")
+        self.link_types: dict[str, str] = config.section(self.name).get("links", {})
+
+    def link_type(self, kind: str) -> str:
+        """The host link type configured for a writable link kind (``problems`` -> the
+        ``problem`` key of ``link_types``, see :func:`ci_plugin.domain.links.singular`)."""
+        return self.link_types[link_kinds.singular(kind)]
 
     # --- connection ---------------------------------------------------------------------------
 

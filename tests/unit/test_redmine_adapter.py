@@ -13,7 +13,7 @@ from responses import matchers
 from ci_plugin import config
 from ci_plugin.errors import HostRefused, NotProvisionedError, UsageError
 from ci_plugin.hosts.redmine import adapter as adapter_module
-from ci_plugin.hosts.redmine import spec as provisioning_spec
+from ci_plugin.hosts.redmine import rails_script
 from ci_plugin.hosts.redmine.adapter import RedmineAdapter, decode_ids, encode_ids
 
 URL = "http://redmine.example"
@@ -336,7 +336,7 @@ def test_the_provisioning_script_embeds_the_spec_of_the_configuration(tmp_path):
     assert text.rstrip().endswith("CiPluginProvision.main")
     embedded = text.split("<<~'CI_PLUGIN_SPEC_JSON'\n", 1)[1].split("\n  CI_PLUGIN_SPEC_JSON\n", 1)[0]
     spec = json.loads(embedded)
-    assert spec == provisioning_spec.build(host.config)
+    assert spec == rails_script.build(host.config)
     assert {"name": "done", "is_closed": True} in spec["statuses"]
     assert spec["workflow"]["tracker"] == "CIR" and spec["workflow"]["transitions"]["measuring"][0] == "done"
     assert spec["workflow"]["transitions"][""] == ["new"]

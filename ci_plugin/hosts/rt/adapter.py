@@ -4,7 +4,8 @@ RT quirks handled here and nowhere else:
 
 * ``PUT /ticket/ID`` answers HTTP 200 with a list of messages even when RT refused the change
   ("You can't change status from 'new' to 'closed'.", "Could not add a new value to custom
-  field ..."); :func:`refusals` picks those out and they become :class:`HostRefused`.
+  field ..."); :func:`refusals` (:mod:`.refusals`) picks those out and they become
+  :class:`HostRefused`.
 * An invalid custom-field value on create is dropped silently: values are encoded and checked
   against the field's pattern before they are sent.
 * Lifecycles cannot be created over REST2: :mod:`.lifecycle` renders the site-config snippet.
@@ -12,6 +13,17 @@ RT quirks handled here and nowhere else:
   reported by ``check`` with the exact fix.
 * Searches are capped at 100 per page; every page is followed.
 * A custom-field value that was deleted reads back as ``null`` in ``values``.
+
+:class:`RTAdapter` is composed by inheritance, one module per job, each part a
+:class:`HostAdapter` subclass that uses only the parts below it:
+
+* :mod:`.metadata` (:class:`~.metadata.RTMetadata`): the ``[rt]`` settings, the session,
+  cached reads of queues and custom fields, the REST2 pager;
+* :mod:`.provisioning` (:class:`~.provisioning.RTProvisioning`): ``provision``,
+  ``manual_steps`` and ``check`` (``setup`` and ``doctor``);
+* this module: the record mapping (tickets, fields, links, searches, the candidate flag) and
+  :data:`PAGE_SIZE`, the page size of every collection read (the contract suite lowers it here
+  to make a live host page).
 """
 
 from __future__ import annotations
@@ -19,49 +31,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
 from ci_plugin.domain import fields as register_fields
-from ci_plugin.errors import HostRefused, NotFound, UsageError
-from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
-from ci_plugin.hosts.rt import lifecycle
-from ci_plugin.http import HostSession
 from ci_plugin.domain import links as link_kinds
 from ci_plugin.domain.model import Ticket
-from ci_plugin.domain.workflow import StateMap
+from ci_plugin.errors import HostRefused, NotFound, UsageError
+from ci_plugin.hosts.rt.metadata import RTMetadata
+from ci_plugin.hosts.rt.provisioning import RTProvisioning
+from ci_plugin.hosts.rt.refusals import refusals
+
+__all__ = ["PAGE_SIZE", "RTAdapter", "refusals"]
 
 PAGE_SIZE = 100
-TICKET_CF_LOOKUP = "RT::Queue-RT::Ticket"
-
-# RT's words when it did not do what was asked (inside an HTTP 200 answer).
-_REFUSAL = re.compile(
-    r"^(Could not|Couldn't|You can't|You cannot|Can't|Cannot|Permission Denied|Invalid|Unable|Failed|"
-    r"That ticket has|No permission|Illegal)|isn't a valid|is not a valid|must match|not allowed|"
-    r"unresolved dependencies",
-    re.IGNORECASE,
-)
-_TICKET_PREFIX = re.compile(r"^Ticket \d+: ")
-_ALREADY = re.compile(r"already (exists|has that value|set)|That is already the current value", re.IGNORECASE)
-
-# Kinds of RT custom field for each register field kind.
-_CF_TYPE = {"json": ("Text", 1), "ids": ("Freeform", 0)}
 
 _LINK_REFS = {
     "RefersTo": "refers-to", "ReferredToBy": "referred-to-by", "DependsOn": "depends-on",
     "DependedOnBy": "depended-on-by", "MemberOf": "parent", "HasMember": "child",
 }
-
-
-def refusals(messages: Any) -> list[str]:
-    """The messages of an RT update answer that say RT refused something."""
-    if not isinstance(messages, list):
-        return []
-    found = []
-    for message in map(str, messages):
-        text = _TICKET_PREFIX.sub("", message)  # REST2 prefixes messages with "Ticket N: "
-        if _REFUSAL.search(text) and not _ALREADY.search(text):
-            found.append(text)
-    return found
 
 
 def _queue_id_of(data: dict[str, Any]) -> str:
@@ -74,200 +60,16 @@ def _sql_quote(value: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-class RTAdapter(HostAdapter):
+class RTAdapter(RTProvisioning, RTMetadata):
     """Request Tracker 5 (REST2): improvements are tickets of one queue with custom fields."""
 
     name = "rt"
     label = "RT"
 
-    def __init__(self, config: Any, session: HostSession | None = None):
-        super().__init__(config, session)
-        rt = config.section("rt")
-        self.queue_name: str = rt["queue"]
-        self.problem_queue: str = rt["problem_queue"]
-        self.project_queue: str = rt["project_queue"]
-        self.lifecycle_name: str = rt["lifecycle"]
-        self.candidate_queues: list[str] = rt["candidate_queues"]
-        self.link_types: dict[str, str] = rt["links"]
-        self.cf_names: dict[str, str] = config.section("fields")
-        self.candidate = config.section("candidate")
-        self.states = StateMap(config.section("states"))
-        self._queues: dict[str, dict[str, Any] | None] = {}
-        self._cfs: list[dict[str, Any]] | None = None
-        self.web_base = config.data["host"]["url"].rstrip("/")
-
-    @classmethod
-    def open_session(cls, config: Any) -> HostSession:
-        return HostSession.from_config(config, api_path="/REST/2.0", host_name="RT",
-                                       auth=lambda token: {"Authorization": f"token {token}"})
-
-    # --- metadata (fetched once per process) ---------------------------------------------------
-
-    def about(self) -> dict[str, Any]:
-        body = self.session.request("GET", "rt").json()
-        if not isinstance(body, dict) or "Version" not in body:
-            raise NotFound("RT: /REST/2.0/rt did not answer with a version: is this RT 5 with REST2?")
-        return {"version": body["Version"]}
-
-    def queue(self, name: str) -> dict[str, Any] | None:
-        """The queue record named ``name`` (cached), or None when it does not exist."""
-        if name not in self._queues:
-            try:
-                self._queues[name] = self.session.request("GET", f"queue/{quote(name, safe='')}").json()
-            except NotFound:
-                self._queues[name] = None
-        return self._queues[name]
-
-    def _queue_id(self, name: str) -> str:
-        record = self.queue(name)
-        if record is None:
-            raise NotFound(f"RT: queue {name!r} does not exist; run `ci-plugin setup`")
-        return str(record["id"])
-
-    def custom_fields(self) -> list[dict[str, Any]]:
-        """Every ticket custom field of RT (cached), all pages."""
-        if self._cfs is None:
-            self._cfs = list(
-                self._pages(
-                    "customfields",
-                    {"fields": "Name,Type,MaxValues,Pattern,LookupType,Disabled"},
-                    method="POST",
-                    body=[{"field": "LookupType", "value": TICKET_CF_LOOKUP}],
-                )
-            )
-        return self._cfs
-
-    def _cf(self, key: str) -> dict[str, Any] | None:
-        name = self.cf_names[key]
-        for cf in self.custom_fields():
-            if cf.get("Name") == name and str(cf.get("Disabled", "0")) in ("0", ""):
-                return cf
-        return None
-
-    def _queue_cf_names(self, queue_name: str) -> set[str]:
-        """Names of the ticket custom fields applied to a queue (global ones included)."""
-        queue = self.queue(queue_name) or {}
-        ids = {str(ref.get("id")) for ref in queue.get("TicketCustomFields") or []}
-        return {cf["Name"] for cf in self.custom_fields() if str(cf.get("id")) in ids}
-
-    def _pages(
-        self, path: str, params: dict[str, Any], *, method: str = "GET", body: Any = None
-    ) -> Iterator[dict[str, Any]]:
-        """Every item of a REST2 collection, following pages to the end."""
-        page = 1
-        while True:
-            query = {**params, "page": page, "per_page": PAGE_SIZE}
-            answer = self.session.request(method, path, params=query, json=body).json()
-            yield from answer.get("items", [])
-            if page >= int(answer.get("pages") or 0):
-                return
-            page += 1
-
-    # --- provisioning -------------------------------------------------------------------------
-
-    def _cf_body(self, spec: register_fields.FieldSpec, queue: str) -> dict[str, Any]:
-        cf_type, max_values = _CF_TYPE.get(spec.kind, ("Freeform", 1))
-        if spec.kind == "flag":
-            pattern = "^(" + "|".join(re.escape(v) for v in {self.candidate["value"], self.candidate["cleared"]} if v) + ")?$"
-        else:
-            pattern = spec.pattern()
-        body = {
-            "Name": self.cf_names[spec.key],
-            "Type": cf_type,
-            "MaxValues": max_values,
-            "LookupType": TICKET_CF_LOOKUP,
-            "Description": f"ci-plugin: {spec.description}",
-            "Queue": queue,
-        }
-        if pattern:
-            body["Pattern"] = pattern
-        return body
-
-    def provision(self) -> list[Change]:
-        changes: list[Change] = []
-        queue = self.queue(self.queue_name)
-        if queue is None:
-            body = {"Name": self.queue_name, "Description": "Continual improvement register (ci-plugin)",
-                    "Lifecycle": self.lifecycle_name}
-            try:
-                self.session.request("POST", "queue", json=body)
-            except HostRefused:
-                body["Lifecycle"] = "default"  # lifecycle not installed yet: see manual_steps()
-                self.session.request("POST", "queue", json=body)
-            self._queues.pop(self.queue_name, None)
-            changes.append(Change("created", f"queue {self.queue_name}"))
-        elif queue.get("Lifecycle") != self.lifecycle_name:
-            answer = self.session.request("PUT", f"queue/{queue['id']}", json={"Lifecycle": self.lifecycle_name}).json()
-            if not refusals(answer):
-                self._queues.pop(self.queue_name, None)
-                changes.append(Change("updated", f"queue {self.queue_name} lifecycle -> {self.lifecycle_name}"))
-        else:
-            changes.append(Change("unchanged", f"queue {self.queue_name}"))
-        for name in (self.problem_queue, self.project_queue):
-            if self.queue(name) is None:
-                self.session.request("POST", "queue", json={"Name": name, "Description": "Linked from improvements (ci-plugin)"})
-                self._queues.pop(name, None)
-                changes.append(Change("created", f"queue {name}"))
-            else:
-                changes.append(Change("unchanged", f"queue {name}"))
-        for spec in register_fields.FIELDS:
-            queues = self.candidate_queues if spec.on_candidates else [self.queue_name]
-            changes.extend(self._ensure_cf(spec, queues))
-        self._cfs = None
-        return changes
-
-    def _ensure_cf(self, spec: register_fields.FieldSpec, queues: list[str]) -> list[Change]:
-        name = self.cf_names[spec.key]
-        if self._cf(spec.key) is not None:
-            return [Change("unchanged", f"custom field {name}")]
-        self.session.request("POST", "customfield", json=self._cf_body(spec, queues[0]))
-        self._cfs = None
-        return [Change("created", f"custom field {name} (applied to {queues[0]})")]
-
-    def manual_steps(self) -> list[ManualStep]:
-        return [
-            ManualStep(
-                title=f"RT lifecycle {self.lifecycle_name!r}",
-                why="RT's REST2 cannot create lifecycles; they live in RT's site configuration.",
-                content=lifecycle.render(self.lifecycle_name, self.states),
-                filename="/etc/request-tracker5/RT_SiteConfig.d/60-ci-plugin-lifecycle.pm",
-                fixes=("lifecycle",),
-            )
-        ]
-
-    def check(self) -> list[Finding]:
-        findings: list[Finding] = []
-        queue = self.queue(self.queue_name)
-        findings.append(Finding(f"queue {self.queue_name}", queue is not None, "" if queue else "missing: run `ci-plugin setup`"))
-        if queue is not None:
-            ok = queue.get("Lifecycle") == self.lifecycle_name
-            findings.append(Finding(
-                f"lifecycle {self.lifecycle_name}", ok,
-                "" if ok else f"queue uses lifecycle {queue.get('Lifecycle')!r}: install the snippet `ci-plugin setup` prints, restart RT, run setup again",
-            ))
-        for name in (self.problem_queue, self.project_queue):
-            present = self.queue(name) is not None
-            findings.append(Finding(f"queue {name}", present, "" if present else "missing: run `ci-plugin setup`"))
-        applied: dict[str, set[str]] = {}
-        for spec in register_fields.FIELDS:
-            name = self.cf_names[spec.key]
-            if self._cf(spec.key) is None:
-                findings.append(Finding(f"custom field {name}", False, "missing: run `ci-plugin setup`"))
-                continue
-            queues = self.candidate_queues if spec.on_candidates else [self.queue_name]
-            missing_in = []
-            for queue_name in queues:
-                if self.queue(queue_name) is None:
-                    missing_in.append(f"{queue_name} (no such queue)")
-                    continue
-                if queue_name not in applied:
-                    applied[queue_name] = self._queue_cf_names(queue_name)
-                if name not in applied[queue_name]:
-                    missing_in.append(queue_name)
-            detail = ("not applied to queue " + ", ".join(missing_in) + ": apply it in RT (Admin > Custom Fields > "
-                      f"{name} > Applies to)") if missing_in else ""
-            findings.append(Finding(f"custom field {name}", not missing_in, detail))
-        return findings
+    @property
+    def page_size(self) -> int:
+        """This module's :data:`PAGE_SIZE`, read at each request (so a test can lower it)."""
+        return PAGE_SIZE
 
     # --- records ------------------------------------------------------------------------------
 
@@ -323,8 +125,8 @@ class RTAdapter(HostAdapter):
     def _queues_of(self, ids: list[str]) -> dict[str, str]:
         """Queue id of each ticket id, in one search per hundred ids."""
         result: dict[str, str] = {}
-        for start in range(0, len(ids), PAGE_SIZE):
-            chunk = ids[start : start + PAGE_SIZE]
+        for start in range(0, len(ids), self.page_size):
+            chunk = ids[start : start + self.page_size]
             query = " OR ".join(f"id = {i}" for i in chunk)
             for item in self._search(query, "Queue"):
                 result[str(item["id"])] = _queue_id_of(item)
@@ -386,7 +188,7 @@ class RTAdapter(HostAdapter):
         }
         for kind, targets in links.items():
             if targets:
-                link_type = self.link_types[link_kinds.singular(kind)]
+                link_type = self.link_type(kind)
                 body.setdefault(link_type, [])
                 body[link_type] += [str(t) for t in targets]
         answer = self.session.request("POST", "ticket", json=body).json()
@@ -411,7 +213,7 @@ class RTAdapter(HostAdapter):
         self._put(ticket_id, {"Status": status}, f"status {status!r}")
 
     def add_links(self, ticket_id: str, kind: str, targets: list[str]) -> None:
-        link_type = self.link_types[link_kinds.singular(kind)]
+        link_type = self.link_type(kind)
         self._put(ticket_id, {f"Add{link_type}": [str(t) for t in targets]}, f"the {kind} link")
 
     def comment(self, ticket_id: str, text: str) -> None:

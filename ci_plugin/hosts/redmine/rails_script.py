@@ -1,11 +1,12 @@
-"""What the register needs in Redmine, as data: the provisioning spec and the custom-field formats.
+"""The Redmine ``rails runner`` script of ``setup``: the spec it applies, and the script itself.
 
 Redmine's REST API cannot create trackers, issue statuses, workflows or custom fields, nor
-change settings. :func:`build` turns the configuration into the JSON spec that
-``provision.rb`` (a ``rails runner`` script shipped in this package) applies on the Redmine
-server, and :func:`script` embeds that spec at the top of the script so an administrator has
-one self-contained file to run. ``check`` in the adapter verifies the same things over REST,
-with the same names, so ``doctor`` and the script agree on what is missing.
+change settings. :func:`build` turns the configuration into the JSON spec (what the register
+needs in Redmine, as data, with the custom-field formats) that ``rails_script.rb`` (a
+``rails runner`` script shipped in this package) applies on the Redmine server, and
+:func:`script` embeds that spec at the top of the script so an administrator has one
+self-contained file to run. ``check`` (:mod:`.provisioning`) verifies the same things over
+REST, with the same names, so ``doctor`` and the script agree on what is missing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ FORMATS = {
 #: Validation Redmine applies to the encoded ids (a 422 instead of a stored mistake).
 IDS_REGEXP = r"^,(\d+,)+$"
 
-SCRIPT_NAME = "provision.rb"
+SCRIPT_NAME = "rails_script.rb"
 SPEC_MARKER = "# ci-plugin: embedded spec"
 
 
@@ -88,7 +89,7 @@ def custom_fields(config: Any) -> list[dict[str, Any]]:
 
 
 def build(config: Any) -> dict[str, Any]:
-    """The JSON spec of ``provision.rb`` for this configuration."""
+    """The JSON spec of ``rails_script.rb`` for this configuration."""
     redmine, _, _, states = _config_sections(config)
     tracker = redmine["tracker"]
     host = states.host_status
@@ -148,18 +149,18 @@ def render(value: Any, indent: int = 0, used: int = 0, width: int = 110) -> str:
         ("}" if isinstance(value, dict) else "]")
 
 
-def provision_rb() -> str:
-    """The text of ``provision.rb`` as installed with the package."""
+def template() -> str:
+    """The text of ``rails_script.rb`` as installed with the package."""
     return importlib.resources.files(__package__).joinpath(SCRIPT_NAME).read_text(encoding="utf-8")
 
 
 def script(config: Any) -> str:
-    """One self-contained Ruby file: the spec for this configuration, then ``provision.rb``.
+    """One self-contained Ruby file: the spec for this configuration, then ``rails_script.rb``.
 
     The embedded spec is used unless CI_PLUGIN_SPEC or CI_PLUGIN_SPEC_FILE names another one.
     """
     spec_text = render(build(config))
-    body = provision_rb()
+    body = template()
     magic = "# frozen_string_literal: true\n"
     body = body.removeprefix(magic)
     return (

@@ -1,0 +1,105 @@
+"""What the RT adapter reads about RT itself: the ``[rt]`` settings, queues and custom fields
+(each fetched once per process and cached), and the REST2 pager.
+
+:class:`RTMetadata` is the bottom part of :class:`~ci_plugin.hosts.rt.adapter.RTAdapter`:
+:class:`~ci_plugin.hosts.rt.provisioning.RTProvisioning` builds on it, and the adapter adds the
+record mapping on top. It stays abstract (a :class:`HostAdapter` without records).
+
+REST2 caps collections at 100 items per page; :meth:`RTMetadata._pages` follows every page,
+``self.page_size`` items at a time (the adapter's module sets it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from ci_plugin.errors import NotFound
+from ci_plugin.hosts.base import HostAdapter
+from ci_plugin.http import HostSession
+
+TICKET_CF_LOOKUP = "RT::Queue-RT::Ticket"
+
+
+class RTMetadata(HostAdapter):
+    """The ``[rt]`` settings and RT's queues and ticket custom fields, cached."""
+
+    #: Items per page of every REST2 collection read (REST2 allows up to 100).
+    page_size: int
+
+    def __init__(self, config: Any, session: HostSession | None = None):
+        super().__init__(config, session)
+        rt = config.section("rt")
+        self.queue_name: str = rt["queue"]
+        self.problem_queue: str = rt["problem_queue"]
+        self.project_queue: str = rt["project_queue"]
+        self.lifecycle_name: str = rt["lifecycle"]
+        self.candidate_queues: list[str] = rt["candidate_queues"]
+        self._queues: dict[str, dict[str, Any] | None] = {}
+        self._cfs: list[dict[str, Any]] | None = None
+
+    @classmethod
+    def open_session(cls, config: Any) -> HostSession:
+        return HostSession.from_config(config, api_path="/REST/2.0", host_name="RT",
+                                       auth=lambda token: {"Authorization": f"token {token}"})
+
+    def about(self) -> dict[str, Any]:
+        body = self.session.request("GET", "rt").json()
+        if not isinstance(body, dict) or "Version" not in body:
+            raise NotFound("RT: /REST/2.0/rt did not answer with a version: is this RT 5 with REST2?")
+        return {"version": body["Version"]}
+
+    def queue(self, name: str) -> dict[str, Any] | None:
+        """The queue record named ``name`` (cached), or None when it does not exist."""
+        if name not in self._queues:
+            try:
+                self._queues[name] = self.session.request("GET", f"queue/{quote(name, safe='')}").json()
+            except NotFound:
+                self._queues[name] = None
+        return self._queues[name]
+
+    def _queue_id(self, name: str) -> str:
+        record = self.queue(name)
+        if record is None:
+            raise NotFound(f"RT: queue {name!r} does not exist; run `ci-plugin setup`")
+        return str(record["id"])
+
+    def custom_fields(self) -> list[dict[str, Any]]:
+        """Every ticket custom field of RT (cached), all pages."""
+        if self._cfs is None:
+            self._cfs = list(
+                self._pages(
+                    "customfields",
+                    {"fields": "Name,Type,MaxValues,Pattern,LookupType,Disabled"},
+                    method="POST",
+                    body=[{"field": "LookupType", "value": TICKET_CF_LOOKUP}],
+                )
+            )
+        return self._cfs
+
+    def _cf(self, key: str) -> dict[str, Any] | None:
+        name = self.cf_names[key]
+        for cf in self.custom_fields():
+            if cf.get("Name") == name and str(cf.get("Disabled", "0")) in ("0", ""):
+                return cf
+        return None
+
+    def _queue_cf_names(self, queue_name: str) -> set[str]:
+        """Names of the ticket custom fields applied to a queue (global ones included)."""
+        queue = self.queue(queue_name) or {}
+        ids = {str(ref.get("id")) for ref in queue.get("TicketCustomFields") or []}
+        return {cf["Name"] for cf in self.custom_fields() if str(cf.get("id")) in ids}
+
+    def _pages(
+        self, path: str, params: dict[str, Any], *, method: str = "GET", body: Any = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a REST2 collection, following pages to the end."""
+        page = 1
+        while True:
+            query = {**params, "page": page, "per_page": self.page_size}
+            answer = self.session.request(method, path, params=query, json=body).json()
+            yield from answer.get("items", [])
+            if page >= int(answer.get("pages") or 0):
+                return
+            page += 1
