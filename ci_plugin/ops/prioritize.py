@@ -56,6 +56,9 @@ class PrioritizeReport:
 def _score(register: ImprovementRegister, improvement: Improvement, only_model: str | None,
            cache: dict[str, tuple[Any, dict[str, Any]]], warnings: list[str]) -> float | None:
     assessment = improvement.get("assessment") or {}
+    if not isinstance(assessment, dict):  # typed by hand in the host (e.g. [1,2,3]): unscored, said once
+        warnings.append(f"#{improvement.id}: its assessment field does not hold an assessment; ranked as unscored")
+        return None
     name = assessment.get("model")
     if not name or (only_model and name != only_model):
         return None

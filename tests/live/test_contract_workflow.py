@@ -35,7 +35,7 @@ def test_assess_stores_score_breakdown_and_a_readable_comment(host, run_cli):
     assert json.loads(host.field(imp, "assessment")[0])["score"] == 4
     assert any("Assessment (wsjf): score 4" in c for c in host.comments(imp))
     shown = ok(run_cli, host, "show", imp).out
-    assert "score         4 (wsjf)" in shown and "business_value" in shown
+    assert "score           4 (wsjf)" in shown and "business_value" in shown
 
 
 def test_assess_rejects_bad_inputs_by_json_path_and_writes_nothing(host, run_cli):
