@@ -7,8 +7,8 @@ import sys
 
 from ci_plugin.app import load_config, load_plugins, open_register
 from ci_plugin.cli import render
-from ci_plugin.cli.args import number, read_inputs
-from ci_plugin.cli.output import err, out, out_json, warn
+from ci_plugin.cli.args import model_name, number, read_inputs
+from ci_plugin.cli.output import err, out, out_json, report_malformed, warn
 from ci_plugin.config import CONFIG_ENV
 from ci_plugin.domain import business_case
 from ci_plugin.errors import UsageError
@@ -43,7 +43,8 @@ def add_parsers(add) -> None:
 
 def run_assess(args: argparse.Namespace) -> int:
     """Score and store; print the breakdown."""
-    improvement = assess(open_register(args.config), args.improvement, args.model, read_inputs(args))
+    model = model_name(args.model)
+    improvement = assess(open_register(args.config), args.improvement, model, read_inputs(args))
     if args.json:
         out_json(improvement.to_record())
     else:
@@ -64,11 +65,12 @@ def run_models(args: argparse.Namespace) -> int:
         listing.append({"name": name, "title": model.title, "inputs": schema.get("properties", {})})
     if args.json:
         out_json(listing)
-    else:
+    else:  # the name column is as wide as the longest name, plus two spaces
+        width = max((len(entry["name"]) for entry in listing), default=0) + 2
         for entry in listing:
-            out(f"{entry['name']:<10}{entry['title']}")
+            out(f"{entry['name']:<{width}}{entry['title']}")
             for input_name, spec in entry["inputs"].items():
-                out(f"{'':<12}{input_name}: {spec.get('description', '')}".rstrip())
+                out(f"{'':<{width + 2}}{input_name}: {spec.get('description', '')}".rstrip())
     return 0
 
 
@@ -97,7 +99,9 @@ def run_prioritize(args: argparse.Namespace) -> int:
                 sys.stderr.write("\n")
             sys.stderr.flush()
 
-    report = prioritize(open_register(args.config), model=args.model, dry_run=args.dry_run, progress=progress)
+    model = model_name(args.model)
+    report = prioritize(open_register(args.config), model=model, dry_run=args.dry_run, progress=progress)
+    report_malformed(e.improvement for e in report.entries)
     if args.json:
         out_json({
             "writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings,

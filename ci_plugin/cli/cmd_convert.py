@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 
 from ci_plugin.app import open_register
+from ci_plugin.cli.args import parse_number
 from ci_plugin.cli.output import err, improvement_or_id, out, out_json
 from ci_plugin.ops import sync as sync_ops
+from ci_plugin.errors import UsageError
 from ci_plugin.ops.convert import convert
 
 CATEGORIES = ("service", "process", "practice", "technology", "people")
@@ -27,8 +29,29 @@ def add_parsers(add) -> None:
 
     add("sync", "convert every ticket an agent flagged in the host, then clear the flag (one pass)", run_sync)
     p = add("watch", "run sync in a loop", run_watch)
-    p.add_argument("--interval", type=float, metavar="SECONDS", help="seconds between passes (default: [watch] interval)")
-    p.add_argument("--passes", type=int, metavar="N", help="stop after N passes")
+    p.add_argument("--interval", type=interval, metavar="SECONDS",
+                   help="seconds between passes, 1 to 86400 (default: [watch] interval)")
+    p.add_argument("--passes", type=positive_int, metavar="N", help="stop after N passes")
+
+
+def interval(text: str) -> float:
+    """An argparse ``type`` for ``--interval``: a plain number of seconds, 1 to 86400 (``-5``,
+    ``nan``, ``1e-300`` would make a busy loop of requests)."""
+    try:
+        return sync_ops.check_interval(parse_number(text), "the interval")
+    except (ValueError, UsageError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type`` for ``--passes``: a whole number from 1."""
+    try:
+        value = parse_number(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not isinstance(value, int) or value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1")
+    return value
 
 
 def run_convert(args: argparse.Namespace) -> int:
@@ -67,7 +90,8 @@ def print_sync(args: argparse.Namespace, report: sync_ops.SyncReport) -> None:
 def run_watch(args: argparse.Namespace) -> int:
     """Sync every interval until SIGINT/SIGTERM (or ``--passes``)."""
     register = open_register(args.config)
-    interval = args.interval or register.config.section("watch")["interval"]
+    interval = sync_ops.check_interval(
+        register.config.section("watch")["interval"] if args.interval is None else args.interval, "[watch] interval")
     err(f"watching for flagged tickets every {interval:g}s (Ctrl-C to stop)")
     sync_ops.watch(register, interval, passes=args.passes, on_report=lambda report: print_sync(args, report))
     return 0

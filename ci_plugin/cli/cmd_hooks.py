@@ -57,7 +57,6 @@ def run_hooks(args: argparse.Namespace) -> int:
             enabled.remove(name)
         if name not in builtins and name not in disabled:
             disabled.append(name)
-    config_module.set_hook_list(cfg.path, "enabled", enabled)
-    config_module.set_hook_list(cfg.path, "disabled", disabled)
+    config_module.set_hook_lists(cfg.path, {"enabled": enabled, "disabled": disabled})
     out(f"{name}: {action}d in {cfg.path}")
     return 0

@@ -10,8 +10,9 @@ from typing import Any
 
 from ci_plugin.app import open_register
 from ci_plugin.cli import render
-from ci_plugin.cli.output import err, out, out_json
+from ci_plugin.cli.output import err, out, out_json, out_text, report_malformed
 from ci_plugin.domain import order_keys
+from ci_plugin.domain.links import id_order
 from ci_plugin.domain.workflow import OPEN_STATES, check_state
 from ci_plugin.errors import UsageError
 from ci_plugin.ops.link import link
@@ -50,6 +51,7 @@ def run_show(args: argparse.Namespace) -> int:
     """One improvement in detail (or its record)."""
     register = open_register(args.config)
     improvement = register.get(args.improvement)
+    report_malformed([improvement])
     position = None
     if order_keys.valid(improvement.get("rank")):  # its position among the ranked: read their keys
         position = render.positions_of(register.list(list(OPEN_STATES))).get(improvement.id)
@@ -81,9 +83,10 @@ def run_register(args: argparse.Namespace) -> int:
     positions = render.positions_of(improvements)
     if states:
         improvements = [i for i in improvements if i.state in states]
+    report_malformed(improvements)
     improvements.sort(key=sort_key(args.sort, positions))
     if args.format == "csv":
-        out(render.csv_text(improvements, positions))
+        out_text(render.csv_text(improvements, positions))
     else:
         out(render.table(improvements, positions=positions))
         err(f"{len(improvements)} improvement(s)")
@@ -113,6 +116,7 @@ def _register_json(listed: Iterable[Any], states: list[str] | None, order: str) 
     for improvement in listed:
         keys[improvement.id] = improvement.get("rank")
         if not states or improvement.state in states:
+            report_malformed([improvement])
             rows.append(_Listed(improvement))
     positions = order_keys.positions(keys)
     del keys
@@ -137,7 +141,7 @@ def sort_key(order: str, positions: dict[str, int] | None = None) -> Callable[[A
     """Sort key of the register by ``rank`` (position; unranked last), ``score`` (highest first) or ``id``."""
     if order == "rank":
         ranks = positions or {}
-        return lambda i: (i.id not in ranks, ranks.get(i.id, 0), int(i.id))
+        return lambda i: (i.id not in ranks, ranks.get(i.id, 0), id_order(i.id))
     if order == "score":
-        return lambda i: (i.get("score") is None, -(i.get("score") or 0), int(i.id))
-    return lambda i: int(i.id)
+        return lambda i: (i.get("score") is None, -(i.get("score") or 0), id_order(i.id))
+    return lambda i: id_order(i.id)

@@ -4,7 +4,8 @@ Every command that prints data takes ``--json`` (one JSON document on stdout, no
 there). Errors go to stderr as one line, ``ci-plugin: error: ...``, with the exit code of the
 error class (see :mod:`ci_plugin.errors`): 2 bad input or config, 3 host unreachable or
 credentials refused, 4 not found, 5 refused (by a guard, a hook or the host), 6 host not
-provisioned, 1 anything else. ``--debug`` also shows tracebacks.
+provisioned, 1 other host errors, 70 an internal error (a bug). ``--debug`` adds the traceback
+and never changes the exit code.
 
 Each ``cmd_*`` module adds its sub-commands with ``add(name, help, function)``; the function is
 stored with ``set_defaults(func=...)`` and called with the parsed arguments.
@@ -17,6 +18,7 @@ import logging
 import os
 import sys
 import tomllib
+import traceback
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -122,6 +124,53 @@ def _setup_output(args: argparse.Namespace) -> None:
             handler.addFilter(RedactingFilter())
 
 
+def _value_options(parser: argparse.ArgumentParser) -> tuple[set[str], set[str]]:
+    """Of ``parser`` and every sub-parser below it: the option strings that take exactly one
+    value, and every option string."""
+    takes_value: set[str] = set()
+    every: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                sub_value, sub_every = _value_options(sub)
+                takes_value |= sub_value
+                every |= sub_every
+            continue
+        every.update(action.option_strings)
+        if action.option_strings and action.nargs is None and isinstance(
+                action, (argparse._StoreAction, argparse._AppendAction)):
+            takes_value.update(action.option_strings)
+    return takes_value, every
+
+
+def join_dash_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``--title "-3+4"`` -> ``--title=-3+4``: a value that begins with ``-`` is taken as the value
+    of the option before it, as a user means it, unless it is itself an option of ci-plugin (or
+    the start of one, as argparse abbreviates). argparse alone would take ``-3+4`` for an unknown
+    option. Nothing after ``--`` is touched."""
+    takes_value, every = _value_options(parser)
+    longs = [o for o in every if o.startswith("--")]
+    result: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            result.extend(argv[i:])
+            break
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        if (token in takes_value and following is not None and following.startswith("-")
+                and following not in ("-", "--")):
+            name = following.split("=", 1)[0]
+            is_option = name in every or (name.startswith("--") and any(o.startswith(name) for o in longs))
+            if not is_option:
+                result.append(f"{token}={following}")
+                i += 2
+                continue
+        result.append(token)
+        i += 1
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code.
 
@@ -129,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     registered by :func:`ci_plugin.errors.register_secret`); error lines are cut to
     :data:`ci_plugin.errors.MAX_LINE` characters."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_dash_values(parser, sys.argv[1:] if argv is None else [str(a) for a in argv]))
     _register_config_secrets(args)
     _setup_output(args)
     if args.command is None:
@@ -138,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CIPluginError as exc:
-        if args.debug:
-            raise
+        if args.debug:  # --debug adds the traceback, never changes the exit code
+            traceback.print_exc()
         err(one_line(f"ci-plugin: error: {exc}"))
         return exc.exit_code
     except KeyboardInterrupt:
@@ -149,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
         if args.debug:
-            raise
+            traceback.print_exc()
         err(one_line(f"ci-plugin: internal error: {exc.__class__.__name__}: {exc}", 260)
             + " (run again with --debug for details)")
         return 70

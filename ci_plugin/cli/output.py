@@ -5,14 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from ci_plugin.domain.model import Improvement
+from ci_plugin.errors import one_line
 
 
 def out(text: str) -> None:
     """Print a line to stdout."""
     sys.stdout.write(text + "\n")
+
+
+def out_text(text: str) -> None:
+    """Write ``text`` to stdout as it is (it carries its own line ends, e.g. CSV's CRLF)."""
+    sys.stdout.write(text)
 
 
 def out_json(document: Any) -> None:
@@ -26,8 +33,17 @@ def err(text: str) -> None:
 
 
 def warn(text: str) -> None:
-    """Print a warning line to stderr."""
-    err(f"ci-plugin: warning: {text}")
+    """Print a warning line to stderr: one line, redacted, cut like an error line (a host
+    message of megabytes is not echoed whole)."""
+    err(one_line(f"ci-plugin: warning: {text}"))
+
+
+def report_malformed(improvements: Iterable[Improvement]) -> None:
+    """Warn once per field of these improvements whose host value could not be read (an agent
+    typed ``[1,2,3]`` into ``CI Assessment``): the field was left out, the command went on."""
+    for improvement in improvements:
+        for key, reason in sorted(improvement.malformed.items()):
+            warn(f"improvement {improvement.id}: field {key} ignored: {reason}")
 
 
 def improvement_or_id(args: argparse.Namespace, improvement: Improvement, extra: dict[str, Any] | None = None) -> None:

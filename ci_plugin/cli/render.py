@@ -91,15 +91,17 @@ def csv_row(cells: Iterable[str], columns: Iterable[str] = ()) -> list[str]:
 
 
 def csv_text(improvements: Iterable[Improvement], positions: dict[str, int] | None = None) -> str:
-    """The register as CSV with a header line (``rank``: the position, as in :func:`table`)."""
+    """The register as CSV (RFC 4180: CRLF line ends, so that a cell holding a carriage return
+    is quoted too) with a header line (``rank``: the position, as in :func:`table`); every line
+    ends with CRLF. Cells are neutralised (:func:`csv_row`)."""
     improvements = list(improvements)
     positions = positions_of(improvements) if positions is None else positions
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for improvement in improvements:
         writer.writerow(csv_row([_cell(improvement, c, positions) for c in CSV_COLUMNS], CSV_COLUMNS))
-    return out.getvalue().rstrip("\n")
+    return out.getvalue()
 
 
 #: Width of the label column of :func:`detail`: the longest label ("source tickets") and two spaces.

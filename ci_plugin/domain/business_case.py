@@ -8,9 +8,11 @@ Amounts are plain numbers in the case's ``currency``: ``benefit``, ``running_cos
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ci_plugin.domain import validation
+from ci_plugin.errors import SchemaValidationError
 
 DERIVED = ("roi", "payback_months")
 
@@ -37,6 +39,9 @@ def derive(case: dict[str, Any]) -> dict[str, Any]:
     Raises :class:`ci_plugin.errors.SchemaValidationError` with the JSON path of the first error.
     """
     validation.validate("business-case", case, what="business case")
+    for key, value in case.items():  # JSON Schema's "minimum" lets NaN through; inf is no amount
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SchemaValidationError("business case", f"$.{key}", f"{value!r} is not a finite number")
     result = {k: v for k, v in case.items() if k not in DERIVED}
     net = net_benefit(result)
     cost = result.get("cost")
@@ -50,6 +55,11 @@ def derive(case: dict[str, Any]) -> dict[str, Any]:
         result["payback_months"] = None
     else:
         result["payback_months"] = round(cost / (net / 12), 1)
+    for key in DERIVED:
+        value = result.get(key)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SchemaValidationError("business case", f"$.{key}",
+                                        "the amounts are too large to compute it as a finite number")
     return result
 
 

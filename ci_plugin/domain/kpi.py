@@ -9,9 +9,11 @@ towards the target without reaching it, and "missed" otherwise.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ci_plugin.domain import validation
+from ci_plugin.errors import SchemaValidationError
 
 VERDICTS = ("met", "partly", "missed")
 
@@ -83,7 +85,15 @@ def describe(m: dict[str, Any]) -> str:
     share = progress(m)
     if share is None:
         return f"{text}, not measured yet {better}"
-    return f"{text}, actual {_number(m['actual'])}{unit} {better} -> {verdict(m)} ({share * 100:.0f}%)"
+    line = f"{text}, actual {_number(m['actual'])}{unit} {better} -> {verdict(m)}"
+    if not math.isfinite(share):
+        return line
+    return f"{line} ({percent(share)}%)"
+
+
+def percent(share: float) -> int:
+    """A progress share as a whole percent, never ``-0`` (no movement is ``0%``)."""
+    return round(share * 100) + 0
 
 
 def check(m: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +105,10 @@ def check(m: dict[str, Any]) -> dict[str, Any]:
     kpi = m.get("kpi") if isinstance(m, dict) else None
     what = f"measurement {kpi!r}" if isinstance(kpi, str) else "measurement"
     validation.validate("measurement", m, what=what)
+    for key in ("baseline", "target", "actual"):  # JSON Schema's minimum/maximum let NaN through
+        value = m.get(key)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SchemaValidationError(what, f"$.{key}", f"{value!r} is not a finite number")
     result = dict(m)
     result["direction"] = direction(result)
     result.pop("verdict", None)

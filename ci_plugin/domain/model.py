@@ -52,9 +52,26 @@ class Improvement:
     values: dict[str, Any] = field(default_factory=dict)
     links: dict[str, list[str]] = field(default_factory=dict)
 
+    #: Keys :meth:`get` answers from the record's identity rather than from its register fields.
+    IDENTITY_KEYS = ("id", "title", "state", "host_status", "url", "description", "submitter", "owner",
+                     "created", "links")
+
     def get(self, key: str, default: Any = None) -> Any:
-        """A register field's typed value (``score``, ``assessment``, ...), or ``default``."""
+        """A value of the record by its key in ``to_record()``: a register field's typed value
+        (``score``, ``assessment``, ...) or an identity key (``id``, ``title``, ``state``,
+        ``url``, ``links``, ... see :data:`IDENTITY_KEYS`); ``default`` when unset or empty.
+        ``improvement.get("id") == improvement.id``."""
+        if key in self.IDENTITY_KEYS:
+            value = getattr(self, key)
+            return default if value in ("", {}) else value
         return self.values.get(key, default)
+
+    @property
+    def malformed(self) -> dict[str, str]:
+        """Register fields whose host value could not be read (key -> why), left out of
+        :attr:`values`: e.g. ``{"assessment": "'[1,2,3]' is not a JSON object"}`` when an agent
+        typed that into the host's field. Empty for a well-formed record."""
+        return dict(getattr(self.values, "malformed", {}))
 
     def to_record(self) -> dict[str, Any]:
         """The JSON document of this improvement (see ``schemas/improvement.schema.json``)."""

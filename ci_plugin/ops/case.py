@@ -14,9 +14,21 @@ from ci_plugin.errors import SchemaValidationError, UsageError
 from ci_plugin.register import ImprovementRegister
 
 
+def refuse_malformed(improvement: Improvement, key: str, register: ImprovementRegister) -> None:
+    """UsageError when the stored value of ``key`` that an update would merge into is
+    malformed (an agent typed something else into the host's field): merging would silently
+    drop what it holds, so the user is asked to fix or empty the field in the host first."""
+    reason = improvement.malformed.get(key)
+    if reason is not None:
+        name = register.config.section("fields").get(key, key)
+        raise UsageError(f"improvement {improvement.id}: field {name!r} holds a value ci-plugin cannot read "
+                         f"({reason}); correct or empty it in the host, then run this again")
+
+
 def record_business_case(register: ImprovementRegister, improvement_id: str, case: dict[str, Any]) -> Improvement:
     """Validate a business case, derive ROI and payback, store it; returns the re-read improvement."""
     improvement = register.get(improvement_id, links=False)
+    refuse_malformed(improvement, "business_case", register)
     merged = {**(improvement.get("business_case") or {}), **{k: v for k, v in case.items() if v is not None}}
     for derived in ("roi", "payback_months"):
         merged.pop(derived, None)

@@ -14,6 +14,7 @@ from ci_plugin.domain.kpi import check as check_kpi
 from ci_plugin.domain.kpi import describe as describe_kpi
 from ci_plugin.errors import SchemaValidationError, UsageError
 from ci_plugin.domain.model import Improvement
+from ci_plugin.ops.case import refuse_malformed
 from ci_plugin.register import ImprovementRegister
 
 
@@ -22,6 +23,7 @@ def measure(register: ImprovementRegister, improvement_id: str, kpi: str, *, bas
             direction: str | None = None) -> tuple[Improvement, dict[str, Any]]:
     """Record (or update) one KPI; returns the re-read improvement and the stored measurement."""
     improvement = register.get(improvement_id, links=False)
+    refuse_malformed(improvement, "measurements", register)
     kpis = [dict(m) for m in improvement.get("measurements") or []]
     existing = next((m for m in kpis if m.get("kpi") == kpi), None)
     entry: dict[str, Any] = dict(existing or {"kpi": kpi})

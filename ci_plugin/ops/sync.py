@@ -11,13 +11,14 @@ pass and tries again at its next interval.
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ci_plugin.errors import CIPluginError, HostUnavailable
+from ci_plugin.errors import CIPluginError, HostUnavailable, UsageError
 from ci_plugin.ops.convert import convert
 from ci_plugin.ops.unreachable import FailureStreak, failure_limit
 from ci_plugin.register import ImprovementRegister
@@ -57,6 +58,20 @@ def sync(register: ImprovementRegister) -> SyncReport:
     return report
 
 
+#: Bounds of ``watch --interval`` and ``[watch] interval``, in seconds (as the config schema).
+MIN_INTERVAL, MAX_INTERVAL = 1.0, 86400.0
+
+
+def check_interval(interval: Any, what: str = "watch interval") -> float:
+    """``interval`` as a float when it is a finite number of seconds in
+    [:data:`MIN_INTERVAL`, :data:`MAX_INTERVAL`]; UsageError naming ``what`` otherwise."""
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not math.isfinite(interval) \
+            or not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+        raise UsageError(f"{what} must be a number of seconds from {MIN_INTERVAL:g} to {MAX_INTERVAL:g}, "
+                         f"not {interval!r}")
+    return float(interval)
+
+
 def watch(
     register: ImprovementRegister,
     interval: float,
@@ -69,8 +84,11 @@ def watch(
 
     A pass that fails as a whole (host down: the pass stops after ``max_consecutive_failures``
     connection failures) is logged once and retried at the next interval; watch never exits for it.
-    Returns the number of passes made.
+    Returns the number of passes made. ``interval`` must be a finite number of seconds from
+    :data:`MIN_INTERVAL` to :data:`MAX_INTERVAL` (UsageError otherwise, before any pass):
+    a negative, NaN or tiny interval would make a busy loop of requests.
     """
+    check_interval(interval)
     stop = {"now": False}
 
     def request_stop(signum: int, frame: Any) -> None:
