@@ -84,6 +84,7 @@ class RTProvisioning(RTMetadata):
             return [Change("unchanged", f"custom field {name}")]
         self.session.request("POST", "customfield", json=self._cf_body(spec, queues[0]))
         self._cfs = None
+        self._queues.pop(queues[0], None)  # its cached record lists the fields it had before
         return [Change("created", f"custom field {name} (applied to {queues[0]})")]
 
     def manual_steps(self) -> list[ManualStep]:
