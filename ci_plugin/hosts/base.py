@@ -167,6 +167,13 @@ class HostAdapter(abc.ABC):
     def comment(self, ticket_id: str, text: str) -> None:
         """Add an internal comment (RT comment, Redmine private note where possible)."""
 
+    def comments(self, ticket_id: str) -> list[str] | None:
+        """The text of the description and of every comment of ``ticket_id``, oldest first, or
+        ``None`` when the host cannot tell (the default). ``convert`` reads them to finish an
+        interrupted conversion without commenting twice; with ``None`` it leaves the comment out
+        rather than risk a duplicate."""
+        return None
+
     @abc.abstractmethod
     def improvements_from_source(self, source_id: str) -> list[str]:
         """Ids of improvements whose source tickets include ``source_id``."""

@@ -20,6 +20,7 @@ Adapters never call ``requests`` directly; they call :meth:`HostSession.request`
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import time
 from collections import Counter
@@ -233,6 +234,9 @@ class HostSession:
                     f"{self.host_name} at {self.base_url} is unreachable: {self._describe(exc)}"
                 ) from None
             if response.status_code in ok:
+                # every adapter's response.json() is the safe parse: an HTML page, an empty or
+                # truncated body, deep nesting or a 5,000-digit number is a HostBadAnswer
+                response.json = functools.partial(self.json, response)  # type: ignore[method-assign]
                 return response
             wait = self._retry_wait(method, response, attempt)
             if wait is not None and self._may_wait(wait):

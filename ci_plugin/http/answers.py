@@ -97,6 +97,8 @@ class Pager:
         for value, per in ((pages, 1), (total, self.per_page)):
             if value is None or value == "":
                 continue
+            if isinstance(value, float) and value.is_integer() and value >= 0:
+                value = int(value)  # RT 5 reports "pages": 0.0 for an empty collection
             if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isascii() \
                     or not str(value).isdigit():
                 raise HostBadAnswer(f"{self.what}: page {page} reports a total that is not a number")

@@ -21,7 +21,6 @@ from ci_plugin.domain import fields as register_fields
 from ci_plugin.domain import validation
 from ci_plugin.domain.model import ConversionDraft, Improvement, Ticket
 from ci_plugin.errors import HostRefused, SchemaValidationError, UsageError
-from ci_plugin.hosts.comments import comments as host_comments
 from ci_plugin.ops.link import notify_links, resolve_targets
 from ci_plugin.register import ImprovementRegister
 
@@ -214,10 +213,10 @@ def _repair(register: ImprovementRegister, current: Improvement, recorded: list[
                     current.id, ", ".join(unlinked))
         repaired = True
     for source in recorded:
-        texts = host_comments(register.host, source.id)
+        texts = register.host.comments(source.id)
         if texts is not None and not _mentions(texts, current.id):
             time.sleep(REPAIR_GRACE)  # a converter still at work elsewhere gets a moment to comment
-            texts = host_comments(register.host, source.id)
+            texts = register.host.comments(source.id)
         if texts is None or _mentions(texts, current.id):
             continue
         register.audit(source.id, announcement(current))

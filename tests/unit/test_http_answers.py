@@ -171,3 +171,9 @@ def test_a_total_that_is_not_a_number_is_a_host_error(pages):
 def test_a_page_without_a_list_of_items_is_a_host_error():
     with pytest.raises(errors.HostBadAnswer, match="no list of items"):
         Pager(100).more(1, "items")
+
+
+@pytest.mark.parametrize("pages, expected", [(0.0, [False]), (2.0, [True, False]), ("2", [True, False])])
+def test_an_integral_float_total_is_a_number_as_rt_reports_it(pages, expected):
+    pager = Pager(100)
+    assert [pager.more(n, [1], pages=pages) for n in range(1, len(expected) + 1)] == expected

@@ -55,7 +55,7 @@ from urllib.parse import quote
 from ci_plugin.domain import fields as register_fields
 from ci_plugin.domain.fields import decode_ids, encode_ids
 from ci_plugin.domain.model import Ticket
-from ci_plugin.errors import HostRefused, NotFound, NotProvisionedError, UsageError
+from ci_plugin.errors import HostBadAnswer, HostRefused, NotFound, NotProvisionedError, UsageError
 from ci_plugin.hosts.redmine.metadata import MISSING, RedmineMetadata
 from ci_plugin.hosts.redmine.provisioning import RedmineProvisioning
 from ci_plugin.hosts.redmine.relations import DEPENDS_ON, RedmineRelations
@@ -142,7 +142,17 @@ class RedmineAdapter(RedmineRelations, RedmineProvisioning, RedmineMetadata):
                                           params={"include": include} if include else None).json()
         except NotFound:
             raise NotFound(f"Redmine: issue {ticket_id} does not exist") from None
-        return answer["issue"]
+        issue = answer.get("issue") if isinstance(answer, dict) else None
+        if not isinstance(issue, dict):
+            raise HostBadAnswer(f"Redmine answered GET issues/{ticket_id}.json without an issue")
+        return issue
+
+    def comments(self, ticket_id: str) -> list[str]:
+        """The description and the notes of every journal entry, oldest first (one request)."""
+        issue = self._get(ticket_id, "journals")
+        journals = issue.get("journals") or []
+        return [str(issue.get("description") or "")] + [
+            str(j["notes"]) for j in journals if isinstance(j, dict) and j.get("notes")]
 
     def get_ticket(self, ticket_id: str, *, links: bool = False) -> Ticket:
         return self._to_ticket(self._get(ticket_id, "relations" if links else ""), classify=links)

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from ci_plugin.errors import NotFound, NotProvisionedError, PermissionDenied
 from ci_plugin.hosts.base import HostAdapter
-from ci_plugin.http import HostSession
+from ci_plugin.http import HostSession, Pager
 
 #: The fix named for anything only the provisioning script creates.
 MISSING = "missing: run the provisioning script (`ci-plugin setup --print-provisioning`)"
@@ -141,15 +141,17 @@ class RedmineMetadata(HostAdapter):
 
     def _issues(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every issue of ``/issues.json`` for ``params``, following ``total_count`` to the end."""
-        offset = 0
+        offset, page, pager = 0, 1, Pager(self.page_size, what="Redmine issues.json")
         while True:
             query = {**params, "limit": self.page_size, "offset": offset}
-            answer = self.session.request("GET", "issues.json", params=query).json()
-            items = answer.get("issues") or []
+            answer = self.session.request_json("GET", "issues.json", expect=dict, params=query)
+            items = answer.get("issues")
+            more = pager.more(page, items, total=answer.get("total_count"))
             yield from items
             offset += len(items)
-            if not items or offset >= int(answer.get("total_count") or 0):
+            if not more:
                 return
+            page += 1
 
     def _register_filter(self) -> dict[str, Any]:
         """Query parameters selecting the register: its project (not subprojects) and tracker."""

@@ -219,6 +219,13 @@ class RTAdapter(RTProvisioning, RTMetadata):
     def comment(self, ticket_id: str, text: str) -> None:
         self.session.request("POST", f"ticket/{ticket_id}/comment", json={"Content": text, "ContentType": "text/plain"})
 
+    def comments(self, ticket_id: str) -> list[str]:
+        """The plain-text attachments of the ticket (its first message, then every comment and
+        correspondence), all pages."""
+        items = self._pages(f"ticket/{ticket_id}/attachments", {"fields": "Content,ContentType"})
+        return [str(item["Content"]) for item in items
+                if str(item.get("ContentType", "")).startswith("text/plain") and item.get("Content")]
+
     def improvements_from_source(self, source_id: str) -> list[str]:
         query = f"Queue = {_sql_quote(self.queue_name)} AND CF.{{{self.cf_names['source_tickets']}}} = {_sql_quote(source_id)}"
         return [str(item["id"]) for item in self._search(query, "id")]

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from ci_plugin.errors import NotFound
 from ci_plugin.hosts.base import HostAdapter
-from ci_plugin.http import HostSession
+from ci_plugin.http import HostSession, Pager
 
 TICKET_CF_LOOKUP = "RT::Queue-RT::Ticket"
 
@@ -95,11 +95,13 @@ class RTMetadata(HostAdapter):
         self, path: str, params: dict[str, Any], *, method: str = "GET", body: Any = None
     ) -> Iterator[dict[str, Any]]:
         """Every item of a REST2 collection, following pages to the end."""
-        page = 1
+        page, pager = 1, Pager(self.page_size, what=f"RT {path}")
         while True:
             query = {**params, "page": page, "per_page": self.page_size}
-            answer = self.session.request(method, path, params=query, json=body).json()
-            yield from answer.get("items", [])
-            if page >= int(answer.get("pages") or 0):
+            answer = self.session.request_json(method, path, expect=dict, params=query, json=body)
+            items = answer.get("items", [])
+            more = pager.more(page, items, pages=answer.get("pages"), total=answer.get("total"))
+            yield from items
+            if not more:
                 return
             page += 1
