@@ -171,6 +171,18 @@ def ci_after_transition(
 
 
 @hookspec
+def ci_review_due(improvement: Improvement, due_field: str, due_date: str, register: RegisterView) -> None:
+    """Be told that a review or target date of an open improvement has come.
+
+    Fired by ``watch`` once per improvement and due date, on the date or at the first pass
+    after it: ``due_field`` is ``review_date`` or ``target_date`` and ``due_date`` its value
+    (``YYYY-MM-DD``). The announcement is recorded on the host first (an audit comment with a
+    marker, see :mod:`ci_plugin.ops.due`), so it is not repeated; a moved date is announced
+    again. An implementation may declare only ``improvement`` and ``register``. Notifier policy.
+    """
+
+
+@hookspec
 def ci_after_assess(improvement: Improvement, assessment: dict[str, Any], register: RegisterView) -> None:
     """Be told that an improvement was assessed.
 

@@ -74,6 +74,17 @@ class ImprovementRegister:
         """Encode typed register values and write them to the host in one update."""
         self.host.update_fields(improvement_id, {k: register_fields.encode(k, v) for k, v in values.items()})
 
+    def find_user(self, login: str) -> str | None:
+        """The host's reference for user ``login`` (to pass to :meth:`update`), ``None`` if unknown."""
+        return self.host.find_user(login)
+
+    def update(self, improvement_id: str, values: dict[str, Any], *, title: str | None = None,
+               owner: str | None = None) -> None:
+        """Write typed register values, and the title and owner (a :meth:`find_user` reference)
+        when given, in one update."""
+        self.host.update_record(improvement_id, {k: register_fields.encode(k, v) for k, v in values.items()},
+                                title=title, owner=owner)
+
     def set_state(self, improvement_id: str, state: str) -> None:
         """Change the host status to the one of workflow ``state``."""
         self.host.set_status(improvement_id, self.states.host_status(state))

@@ -1,4 +1,5 @@
-"""Append every conversion, link, assessment, transition and measurement to a JSON-lines file.
+"""Append every conversion, link, assessment, transition, measurement and due review date to a
+JSON-lines file.
 
 Settings: ``[hooks.audit_log] path = "ci-plugin-audit.jsonl"`` (relative paths are relative to
 the working directory). A notifier: if the file cannot be written, the operation still stands
@@ -57,3 +58,9 @@ def ci_after_assess(improvement, assessment, register):
 def ci_after_measure(improvement, measurement, register):
     """Record a measurement."""
     _write(register, "measure", improvement, kpi=measurement.get("kpi"), verdict=measurement.get("verdict"))
+
+
+@hookimpl
+def ci_review_due(improvement, due_field, due_date, register):
+    """Record that a review or target date has come (announced by ``watch``)."""
+    _write(register, "review_due", improvement, field=due_field, date=due_date)

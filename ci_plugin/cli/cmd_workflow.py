@@ -18,6 +18,8 @@ def add_parsers(add) -> None:
     p.add_argument("improvement", metavar="IMPROVEMENT")
     p.add_argument("state", metavar="STATE")
     p.add_argument("--note", help="a note for the audit comment")
+    p.add_argument("--outcome", metavar="successful|unsuccessful|withdrawn", help="closure outcome (closing only)")
+    p.add_argument("--lessons", metavar="TEXT", help="lessons learned (closing only)")
 
     p = add("measure", "record a KPI: baseline, target and (later) actual", run_measure)
     p.add_argument("improvement", metavar="IMPROVEMENT")
@@ -31,7 +33,8 @@ def add_parsers(add) -> None:
 
 def run_transition(args: argparse.Namespace) -> int:
     """Move the improvement; say whether it changed."""
-    result = transition(open_register(args.config), args.improvement, args.state, note=args.note)
+    result = transition(open_register(args.config), args.improvement, args.state, note=args.note,
+                        outcome=args.outcome, lessons=args.lessons)
     if args.json:
         out_json({**result.improvement.to_record(), "from_state": result.from_state, "changed": result.changed})
     elif result.changed:

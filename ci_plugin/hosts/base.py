@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ci_plugin.domain import links as link_kinds
 from ci_plugin.domain.model import Ticket
 from ci_plugin.domain.workflow import StateMap
+from ci_plugin.errors import UsageError
 from ci_plugin.http import HostSession
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -193,3 +194,45 @@ class HostAdapter(abc.ABC):
     @abc.abstractmethod
     def ticket_url(self, ticket_id: str) -> str:
         """Web address an agent opens to see the ticket."""
+
+    # --- editing the record: owner and title (optional; the defaults say the host cannot) ------
+
+    def find_user(self, login: str) -> str | None:
+        """The host's reference for the user whose login is ``login`` (what :meth:`update_record`
+        takes as ``owner``: RT the user name, Redmine and Zammad the user id), or ``None`` when
+        the host has no such (active) user. Only reads. The default refuses: the adapter cannot
+        assign owners."""
+        raise UsageError(f"{self.label}: this host adapter cannot assign an owner (it implements no find_user)")
+
+    def update_record(self, ticket_id: str, fields: dict[str, Any], *, title: str | None = None,
+                      owner: str | None = None) -> None:
+        """Write register fields, and the title and owner when given (``owner`` from
+        :meth:`find_user`), in one request where the host allows, all or nothing; HostRefused
+        when the host refuses any of it. The default writes fields only (through
+        :meth:`update_fields`) and refuses a title or an owner before sending anything."""
+        if owner is not None:
+            raise UsageError(f"{self.label}: this host adapter cannot assign an owner (it implements no update_record)")
+        if title is not None:
+            raise UsageError(f"{self.label}: this host adapter cannot change a title (it implements no update_record)")
+        if fields:
+            self.update_fields(ticket_id, fields)
+
+    # --- KPIs from the desk's own tickets (optional; the defaults say the host cannot) ---------
+
+    def search_tickets(self, query: str, start: datetime, end: datetime,
+                       basis: str) -> Iterator[tuple[datetime, datetime | None]]:
+        """``(created, resolved or None)`` (aware UTC datetimes) of every ticket that matches
+        ``query``, written in the host's own search language (RT: TicketSQL; Redmine: an
+        issue-filter query string), whose ``basis`` time (``created`` or ``resolved``) lies in
+        ``[start, end)``; all pages, ceil(N/100) search requests for N tickets. The adapter may
+        return more (e.g. the window widened to whole days): the caller keeps exactly what lies
+        in the window. A query the host rejects raises HostRefused with the host's words, before
+        anything is written. The default refuses: the adapter has no ticket search."""
+        raise UsageError(f"{self.label}: this host adapter cannot compute a KPI from a query (it implements "
+                         "no search_tickets); enter the KPI's values by hand with --baseline/--actual")
+
+    def entered_status_at(self, ticket_id: str, status: str) -> datetime | None:
+        """When the ticket last entered host status ``status``, read from the host's history
+        (RT transactions, Redmine journals), or ``None`` when it never did or the host cannot
+        tell (the default)."""
+        return None

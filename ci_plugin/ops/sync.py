@@ -5,7 +5,9 @@ An agent who never leaves the service desk sets the candidate custom field on a 
 A ticket that fails stays flagged and is retried on the next pass. When the host stops
 answering, a pass gives up after ``[host] max_consecutive_failures`` connection failures in a
 row (one error, exit 3) instead of trying every remaining ticket; ``watch`` logs that once per
-pass and tries again at its next interval.
+pass and tries again at its next interval. After each pass, ``watch`` announces the review and
+target dates that have come (:func:`ci_plugin.ops.due.announce_due`, hook ``ci_review_due``);
+a pass that failed announces nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from ci_plugin.errors import CIPluginError, HostUnavailable, UsageError
 from ci_plugin.ops.convert import convert
+from ci_plugin.ops.due import announce_due
 from ci_plugin.ops.unreachable import FailureStreak, failure_limit
 from ci_plugin.register import ImprovementRegister
 
@@ -90,6 +93,7 @@ def watch(
     """
     check_interval(interval)
     stop = {"now": False}
+    announced: set[tuple[str, str, str]] = set()  # due dates announced (see ops/due.py)
 
     def request_stop(signum: int, frame: Any) -> None:
         stop["now"] = True
@@ -100,6 +104,7 @@ def watch(
         while not stop["now"] and (passes is None or done < passes):
             try:
                 on_report(sync(register))
+                announce_due(register, announced)  # only after a pass that reached the host
             except CIPluginError as exc:
                 log.error("sync pass failed: %s", exc)
             done += 1

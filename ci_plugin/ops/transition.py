@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ci_plugin.domain import kpi, workflow
-from ci_plugin.errors import HostRefused, VetoError
+from ci_plugin.errors import HostRefused, UsageError, VetoError
 from ci_plugin.domain.model import Improvement
+from ci_plugin.ops.update import closure_values
 from ci_plugin.register import ImprovementRegister
 
 
@@ -27,9 +28,16 @@ class TransitionResult:
     changed: bool
 
 
-def transition(register: ImprovementRegister, improvement_id: str, to_state: str, *, note: str | None = None) -> TransitionResult:
-    """Move an improvement to ``to_state``; raise VetoError (workflow or guard) or HostRefused."""
+def transition(register: ImprovementRegister, improvement_id: str, to_state: str, *, note: str | None = None,
+               outcome: str | None = None, lessons: str | None = None) -> TransitionResult:
+    """Move an improvement to ``to_state``; raise VetoError (workflow or guard) or HostRefused.
+    ``outcome`` and ``lessons`` (closing only: ``closed`` or ``rejected``) are checked first and
+    written with the verdict once the host confirmed the state."""
     workflow.check_state(to_state)
+    closure = closure_values(outcome, lessons)
+    if closure and to_state not in workflow.FINAL_STATES:
+        raise UsageError(f"--outcome and --lessons are given when closing (to {' or '.join(workflow.FINAL_STATES)}), "
+                         f"not when moving to {to_state}")
     improvement = register.get(improvement_id)
     from_state = improvement.state
     if from_state == to_state:
@@ -43,6 +51,7 @@ def transition(register: ImprovementRegister, improvement_id: str, to_state: str
         verdict = kpi.overall(improvement.get("measurements") or [])
         if verdict is not None:
             improvement.values["verdict"] = verdict
+    improvement.values.update(closure)  # guards judge the closure as it will be
     register.plugins.guard_transition(improvement=improvement, from_state=from_state, to_state=to_state,
                                       register=register)
     register.set_state(improvement.id, to_state)
@@ -53,6 +62,7 @@ def transition(register: ImprovementRegister, improvement_id: str, to_state: str
     leaving: dict[str, object] = {}
     if verdict is not None:
         leaving["verdict"] = verdict
+    leaving.update({key: value or None for key, value in closure.items()})
     if to_state in workflow.FINAL_STATES and improvement.get("rank") is not None:
         leaving["rank"] = None  # out of the ranked (open) register
     if leaving:
@@ -64,6 +74,8 @@ def transition(register: ImprovementRegister, improvement_id: str, to_state: str
     if verdict == "missed" and not register.plugins.is_enabled("followup_on_missed"):
         text += "\nThe target was missed: a follow-up improvement is proposed (`ci-plugin convert` or enable the\n" \
                 "followup_on_missed hook to open it automatically)."
+    for key, value in closure.items():
+        text += f"\n{key.capitalize()}: {value or '(cleared)'}"
     if note:
         text += f"\nNote: {note}"
     register.audit(improvement.id, text)

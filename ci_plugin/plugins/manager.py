@@ -53,6 +53,7 @@ HOOK_METHODS = {
     "ci_after_transition": "after_transition",
     "ci_after_assess": "after_assess",
     "ci_after_measure": "after_measure",
+    "ci_review_due": "review_due",
 }
 
 
@@ -232,6 +233,12 @@ class PluginManager:
         """Tell every ``ci_after_assess``; return the failures."""
         return self._notify("ci_after_assess", {"improvement": improvement, "assessment": assessment,
                                                 "register": register})
+
+    def review_due(self, improvement: Improvement, due_field: str, due_date: str, register: RegisterView) -> list[str]:
+        """Tell every ``ci_review_due`` that ``due_field`` (``review_date``/``target_date``) has
+        come on ``due_date``; return the failures."""
+        return self._notify("ci_review_due", {"improvement": improvement, "due_field": due_field,
+                                              "due_date": due_date, "register": register})
 
     def after_measure(self, improvement: Improvement, measurement: dict[str, Any], register: RegisterView) -> list[str]:
         """Tell every ``ci_after_measure``; return the failures."""

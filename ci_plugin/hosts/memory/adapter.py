@@ -196,6 +196,16 @@ class MemoryAdapter(HostAdapter):
         """Write fields; HostRefused (nothing written) when the store refuses a value."""
         self._call("update_fields", "PUT", lambda: self.store.set_fields(ticket_id, self._host_values(fields)))
 
+    def find_user(self, login: str) -> str | None:
+        """The login itself when the store has that user, else ``None``."""
+        return self._call("find_user", "GET", lambda: login if login in self.store.users else None)
+
+    def update_record(self, ticket_id: str, fields: dict[str, Any], *, title: str | None = None,
+                      owner: str | None = None) -> None:
+        """One call: fields, subject and owner, or nothing when the store refuses any part."""
+        self._call("update_record", "PUT", lambda: self.store.update_ticket(
+            ticket_id, self._host_values(fields), subject=title, owner=owner))
+
     def set_status(self, ticket_id: str, status: str) -> None:
         """Change the status; HostRefused with the workflow's words when it does not allow it."""
         self._call("set_status", "PUT", lambda: self.store.set_status(ticket_id, status))

@@ -87,6 +87,7 @@ class MemoryStore:
         self.fields: dict[str, dict[str, Any]] = {}  # name -> {"multi", "pattern", "queues"}
         self.tickets: dict[str, Record] = {}
         self.links: list[tuple[str, str, str]] = []
+        self.users: list[str] = ["root"]  # logins a ticket may be assigned to
         self.next_id = 1
         self.faults: list[Fault] = []
         self._seen: tuple[int, int] | None = None
@@ -187,6 +188,28 @@ class MemoryStore:
         self._store_values(record, self._checked(record.queue, values))
         self._changed()
 
+    def add_user(self, login: str) -> None:
+        """Add a user tickets may be assigned to."""
+        if login not in self.users:
+            self.users.append(login)
+            self._changed()
+
+    def update_ticket(self, ticket_id: str, values: dict[str, Any], *, subject: str | None = None,
+                      owner: str | None = None) -> None:
+        """Set custom fields, subject and owner at once; a refused part changes nothing."""
+        record = self.ticket(ticket_id)
+        checked = self._checked(record.queue, values)
+        if subject is not None and not subject.strip():
+            raise HostRefused(f"memory host refused the update of ticket {ticket_id}: a subject is required",
+                              messages=["a subject is required"])
+        if owner is not None and owner not in self.users:
+            raise HostRefused(f"memory host refused the update of ticket {ticket_id}: no user {owner!r}",
+                              messages=[f"no user {owner!r}"])
+        self._store_values(record, checked)
+        record.subject = record.subject if subject is None else subject
+        record.owner = record.owner if owner is None else owner
+        self._changed()
+
     def set_status(self, ticket_id: str, status: str) -> None:
         """Change a ticket's status, if its queue's workflow allows it (RT's words otherwise)."""
         record = self.ticket(ticket_id)
@@ -277,7 +300,7 @@ class MemoryStore:
     def save(self) -> None:
         """Write the store to its file (atomically)."""
         data = {"url": self.url, "token_digest": self.token_digest, "next_id": self.next_id, "queues": self.queues,
-                "workflows": self.workflows, "fields": self.fields, "links": self.links,
+                "workflows": self.workflows, "fields": self.fields, "links": self.links, "users": self.users,
                 "tickets": {i: asdict(r) for i, r in self.tickets.items()}}
         path = Path(self.path)
         tmp = path.with_name(path.name + ".tmp")
@@ -294,6 +317,7 @@ class MemoryStore:
         self.url, self.token_digest, self.next_id = data["url"], data["token_digest"], data["next_id"]
         self.queues, self.workflows, self.fields = data["queues"], data["workflows"], data["fields"]
         self.links = [tuple(link) for link in data["links"]]
+        self.users = data.get("users", ["root"])
         self.tickets = {i: Record(**r) for i, r in data["tickets"].items()}
         self._seen = stat
 

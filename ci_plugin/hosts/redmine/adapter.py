@@ -280,6 +280,31 @@ class RedmineAdapter(RedmineRelations, RedmineProvisioning, RedmineMetadata):
         if custom:
             self._put(ticket_id, {"custom_fields": custom})
 
+    def find_user(self, login: str) -> str | None:
+        """The id of the active user whose login is ``login`` (``GET /users.json?name=``, which
+        also matches names and mail: the exact login is picked), ``None`` when there is none."""
+        users = self.session.request("GET", "users.json", params={"name": login, "status": 1, "limit": 100}).json()
+        for user in (users.get("users") if isinstance(users, dict) else None) or []:
+            if isinstance(user, dict) and str(user.get("login", "")).lower() == login.lower():
+                return str(user["id"])
+        return None
+
+    def update_record(self, ticket_id: str, fields: dict[str, Any], *, title: str | None = None,
+                      owner: str | None = None) -> None:
+        """One ``PUT``: subject, ``assigned_to_id`` and custom fields; Redmine answers 422 for
+        any invalid part (an assignee who is not a member of the project: "Assignee is invalid")
+        and then keeps none of it."""
+        issue: dict[str, Any] = {}
+        custom = self._encode_cfs(fields, self.tracker_name) if fields else []
+        if custom:
+            issue["custom_fields"] = custom
+        if title is not None:
+            issue["subject"] = title
+        if owner is not None:
+            issue["assigned_to_id"] = int(owner)
+        if issue:
+            self._put(ticket_id, issue)
+
     def set_status(self, ticket_id: str, status: str) -> None:
         """Change the status and read it back: Redmine drops a change its workflow does not allow
         without a word (204)."""

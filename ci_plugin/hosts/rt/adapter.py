@@ -29,6 +29,7 @@ RT quirks handled here and nowhere else:
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 from collections.abc import Iterator
 from typing import Any
 
@@ -208,6 +209,28 @@ class RTAdapter(RTProvisioning, RTMetadata):
 
     def update_fields(self, ticket_id: str, fields: dict[str, Any]) -> None:
         self._put(ticket_id, {"CustomFields": self._encode_cfs(fields)}, "the field update")
+
+    def find_user(self, login: str) -> str | None:
+        """RT's name of the enabled user ``login`` (``GET /user/NAME``), ``None`` when there is none."""
+        try:
+            data = self.session.request("GET", f"user/{quote(login, safe='')}").json()
+        except NotFound:
+            return None
+        if not isinstance(data, dict) or not data.get("Name") or str(data.get("Disabled", "0")) not in ("0", ""):
+            return None
+        return str(data["Name"])
+
+    def update_record(self, ticket_id: str, fields: dict[str, Any], *, title: str | None = None,
+                      owner: str | None = None) -> None:
+        """One ``PUT``: Subject, Owner and custom fields; RT's refusals inside the 200 (an owner
+        without the OwnTicket right...) become HostRefused."""
+        body: dict[str, Any] = {"CustomFields": self._encode_cfs(fields)} if fields else {}
+        if title is not None:
+            body["Subject"] = title
+        if owner is not None:
+            body["Owner"] = owner
+        if body:
+            self._put(ticket_id, body, "the update")
 
     def set_status(self, ticket_id: str, status: str) -> None:
         self._put(ticket_id, {"Status": status}, f"status {status!r}")

@@ -15,7 +15,7 @@ from typing import Any
 _REFUSAL = re.compile(
     r"^(Could not|Couldn't|You can't|You cannot|Can't|Cannot|Permission Denied|Invalid|Unable|Failed|"
     r"That ticket has|No permission|Illegal)|isn't a valid|is not a valid|must match|not allowed|"
-    r"unresolved dependencies",
+    r"unresolved dependencies|may not own",
     re.IGNORECASE,
 )
 _TICKET_PREFIX = re.compile(r"^Ticket \d+: ")

@@ -191,6 +191,34 @@ class ZammadAdapter(ZammadProvisioning, ZammadLinks, HostAdapter):
             raise HostRefused(f"Zammad did not store {', '.join(dropped)} on ticket {ticket_id}: was Zammad "
                               "restarted after the attribute migration?", messages=[])
 
+    def find_user(self, login: str) -> str | None:
+        """The id of the active user whose login is ``login`` (``GET /users/search``, which
+        matches parts of logins and mails: the exact login is picked), ``None`` otherwise."""
+        found = self.session.request("GET", "users/search", params={"query": login, "limit": 100}).json()
+        for user in found if isinstance(found, list) else []:
+            if isinstance(user, dict) and str(user.get("login", "")).lower() == login.lower() \
+                    and user.get("active", True):
+                return str(user["id"])
+        return None
+
+    def update_record(self, ticket_id: str, fields: dict[str, Any], *, title: str | None = None,
+                      owner: str | None = None) -> None:
+        """One ``PUT``: title, ``owner_id`` and attributes; what the answer does not carry as sent
+        (an owner Zammad would not accept for the group, an unmigrated attribute) is refused."""
+        body = self._encode(fields) if fields else {}
+        if title is not None:
+            body["title"] = title
+        if owner is not None:
+            body["owner_id"] = int(owner)
+        if not body:
+            return
+        answer = self._put(ticket_id, body)
+        dropped = self._dropped({k: v for k, v in body.items() if k not in ("title", "owner_id")}, answer)
+        if owner is not None and str(answer.get("owner_id")) != owner:
+            dropped.append("the owner")
+        if dropped:
+            raise HostRefused(f"Zammad did not store {', '.join(dropped)} on ticket {ticket_id}", messages=[])
+
     def set_status(self, ticket_id: str, status: str) -> None:
         """Change the state; a core workflow's refusal (422) names the states, not their ids."""
         wanted = self._state_id(status)
