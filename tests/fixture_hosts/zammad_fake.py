@@ -433,7 +433,9 @@ class FakeZammad:
         linked = {str(l["link_object_value"]): self._record(self.tickets[l["link_object_value"]]) for l in links}
         articles = {str(a["id"]): dict(a) for a in self.articles.values() if a["ticket_id"] == ticket["id"]}
         return 200, {"ticket_id": ticket["id"], "ticket_article_ids": sorted(int(i) for i in articles),
-                     "assets": {"Ticket": {**linked, str(ticket["id"]): self._record(ticket)}, "TicketArticle": articles},
+                     "assets": {"Ticket": {**linked, str(ticket["id"]): self._record(ticket)}, "TicketArticle": articles,
+                                "User": {str(i): {"id": i, "login": self.users[i]["login"]}  # as Zammad does
+                                         for i in {ticket["owner_id"], ticket["customer_id"]}}},
                      "links": links, "tags": []}
 
     def post_ticket(self, query: dict, body: dict) -> tuple[int, Any]:

@@ -119,6 +119,9 @@ class ZammadAdapter(ZammadProvisioning, ZammadLinks, HostAdapter):
         if data is None:
             raise NotFound(f"Zammad: ticket {ticket_id} does not exist")
         ticket = self._to_ticket(data)
+        owner = (assets.get("User") or {}).get(str(data.get("owner_id")), {}).get("login", "")
+        if not ticket.owner and owner not in ("", "-"):  # the owner's login, from the user assets
+            ticket.owner = owner
         articles = assets.get("TicketArticle") or {}
         first = min((int(i) for i in answer.get("ticket_article_ids") or [] if str(i) in articles), default=None)
         if first is not None:
