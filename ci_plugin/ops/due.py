@@ -17,6 +17,7 @@ announcements for the life of its process only.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -125,13 +126,15 @@ def marker(due_date: DueDate) -> str:
 
 
 def announce_due(register: ImprovementRegister, announced: set[tuple[str, str, str]], *,
-                 today: date | None = None) -> int:
+                 today: date | None = None, only: Collection[str] | None = None) -> int:
     """Fire ``ci_review_due`` for every open improvement's date that has come and was not
     announced yet (see the module docstring); ``announced`` is the watcher's memory across
-    passes. Returns how many were announced."""
+    passes; ``only`` restricts it to these improvement ids. Returns how many were announced."""
     count = 0
     for item in due(register, 0, today=today):
         imp = item.improvement
+        if only is not None and imp.id not in only:
+            continue
         pending = [d for d in item.dates if (imp.id, d.field, d.date) not in announced]
         if not pending:
             continue

@@ -258,6 +258,12 @@ class ZammadAdapter(ZammadProvisioning, ZammadLinks, HostAdapter):
     def _in_group(self) -> dict[str, dict[str, Any]]:
         return {"ticket.group_id": {"operator": "is", "value": [str(self._group_id(self.group_name))]}}
 
+    def comments(self, ticket_id: str) -> list[str]:
+        """The body of every article of the ticket (its first message, then the notes), oldest first."""
+        articles = (self._get_all(ticket_id).get("assets") or {}).get("TicketArticle") or {}
+        return [str(a.get("body") or "").replace("\r\n", "\n") for _, a in
+                sorted(articles.items(), key=lambda item: int(item[0])) if a.get("body")]
+
     def improvements_from_source(self, source_id: str) -> list[str]:
         """Improvements whose source attribute holds ``,ID,`` (confirmed after the LIKE)."""
         source_id = str(source_id).strip()
