@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ci_plugin.domain import business_case, kpi
+from ci_plugin.domain import business_case, kpi, kpi_metrics
 from ci_plugin.domain.model import Improvement
 from ci_plugin.domain.order_keys import positions as key_positions
 
@@ -150,6 +150,8 @@ def detail(improvement: Improvement, position: int | None = None) -> str:
         row("business case", business_case.summary(case))
     for measurement in get("measurements") or []:
         row("kpi", kpi.describe(measurement))
+        if measurement.get("query"):
+            row("kpi source", kpi_metrics.provenance_line(measurement))
     row("verdict", get("verdict"))
     row("outcome", get("outcome"))
     row("lessons", get("lessons"))

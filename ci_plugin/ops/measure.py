@@ -26,6 +26,9 @@ def measure(register: ImprovementRegister, improvement_id: str, kpi: str, *, bas
     refuse_malformed(improvement, "measurements", register)
     kpis = [dict(m) for m in improvement.get("measurements") or []]
     existing = next((m for m in kpis if m.get("kpi") == kpi), None)
+    if existing is not None and existing.get("query") and (baseline is not None or actual is not None):
+        raise UsageError(f"KPI {kpi!r} is defined by a query: its values are computed (measure --refresh, "
+                         "or --query again to redefine it)")
     entry: dict[str, Any] = dict(existing or {"kpi": kpi})
     for key, value in (("baseline", baseline), ("target", target), ("actual", actual), ("unit", unit),
                        ("direction", direction)):

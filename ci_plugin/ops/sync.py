@@ -22,6 +22,7 @@ from typing import Any
 
 from ci_plugin.errors import CIPluginError, HostUnavailable, UsageError
 from ci_plugin.ops.convert import convert
+from ci_plugin.ops.measure_query import KpiRefresher
 from ci_plugin.ops.due import announce_due
 from ci_plugin.ops.unreachable import FailureStreak, failure_limit
 from ci_plugin.register import ImprovementRegister
@@ -87,6 +88,8 @@ def watch(
 
     A pass that fails as a whole (host down: the pass stops after ``max_consecutive_failures``
     connection failures) is logged once and retried at the next interval; watch never exits for it.
+    After every other pass the query-defined KPIs of improvements in ``measuring`` are refreshed,
+    at most once per ``[measure] refresh_interval`` (:class:`~ci_plugin.ops.measure_query.KpiRefresher`).
     Returns the number of passes made. ``interval`` must be a finite number of seconds from
     :data:`MIN_INTERVAL` to :data:`MAX_INTERVAL` (UsageError otherwise, before any pass):
     a negative, NaN or tiny interval would make a busy loop of requests.
@@ -99,6 +102,7 @@ def watch(
         stop["now"] = True
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    kpis = KpiRefresher(register)  # query-defined KPIs of improvements in measuring, once per [measure] refresh_interval
     done = 0
     try:
         while not stop["now"] and (passes is None or done < passes):
@@ -107,6 +111,8 @@ def watch(
                 announce_due(register, announced)  # only after a pass that reached the host
             except CIPluginError as exc:
                 log.error("sync pass failed: %s", exc)
+            else:  # a pass that failed as a whole (host away) leaves the KPI round to the next pass
+                kpis.tick()
             done += 1
             if passes is not None and done >= passes:
                 break

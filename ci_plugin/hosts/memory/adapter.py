@@ -7,7 +7,8 @@ and ``Projects``, agents flag tickets of ``General``; register fields are custom
 from ``[fields]``) that ``provision`` creates with the patterns the store enforces. Links,
 seen from the improvement: sources and problems ``refers-to``, projects ``member-of``,
 follow-ups ``referred-to-by``, dependencies ``depends-on``. Lists come in pages of
-:data:`PAGE_SIZE`, each counted as one ``GET``. None of this is configurable: the memory host
+:data:`PAGE_SIZE`, each counted as one ``GET``. KPI queries (``measure --query``) use the small
+filter language of :mod:`.kpi_search`. None of this is configurable: the memory host
 has no settings beyond ``[host] url`` and the token.
 """
 
@@ -23,6 +24,7 @@ from ci_plugin.domain import workflow
 from ci_plugin.domain.model import Ticket
 from ci_plugin.domain.workflow import StateMap
 from ci_plugin.hosts.base import Change, Finding, HostAdapter, ManualStep
+from ci_plugin.hosts.memory.kpi_search import MemoryKpiSearch
 from ci_plugin.hosts.memory.session import LABEL, MemorySession, store_for
 from ci_plugin.hosts.memory.store import DEFAULT_WORKFLOW, MemoryStore, Record
 
@@ -35,7 +37,7 @@ LINK_TYPES = {"source": "refers-to", "problem": "refers-to", "project": "member-
 T = TypeVar("T")
 
 
-class MemoryAdapter(HostAdapter):
+class MemoryAdapter(MemoryKpiSearch, HostAdapter):
     """A service desk held in memory (optionally in a JSON file): see the module docstring.
     ``store`` attaches the adapter to a given store instead of the one the config reaches."""
 

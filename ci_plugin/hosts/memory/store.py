@@ -37,6 +37,8 @@ INVERSE.update({inverse: base for base, inverse in list(INVERSE.items())})
 BASE_RELATIONS = ("refers-to", "depends-on", "member-of")
 DEFAULT_WORKFLOW = "default"
 _DEFAULT_STATUSES = ("new", "open", "stalled", "resolved", "rejected")
+#: Entering one of these sets a ticket's ``resolved`` time (the register's ``closed`` too).
+RESOLVED_STATUSES = ("resolved", "rejected", "closed")
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Record:
     created: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
     comments: list[str] = field(default_factory=list)
+    resolved: str = ""  # when it last entered a status of RESOLVED_STATUSES (kept when reopened, as RT does)
+    history: list[list[str]] = field(default_factory=list)  # [status, when] of every status change
 
 
 @dataclass
@@ -222,6 +226,9 @@ class MemoryStore:
             words = f"You can't change status from '{record.status}' to '{status}'."
         else:
             record.status = status
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            record.history.append([status, now])
+            record.resolved = now if status in RESOLVED_STATUSES else record.resolved
             self._changed()
             return
         raise HostRefused(f"memory host refused status {status!r} on ticket {ticket_id}: {words}", messages=[words])

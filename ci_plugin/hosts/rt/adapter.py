@@ -21,6 +21,8 @@ RT quirks handled here and nowhere else:
   cached reads of queues and custom fields, the REST2 pager;
 * :mod:`.provisioning` (:class:`~.provisioning.RTProvisioning`): ``provision``,
   ``manual_steps`` and ``check`` (``setup`` and ``doctor``);
+* :mod:`.kpi_search` (:class:`~.kpi_search.RTKpiSearch`): TicketSQL searches over a window
+  and status history, for KPIs computed from tickets (``measure --query``);
 * this module: the record mapping (tickets, fields, links, searches, the candidate flag) and
   :data:`PAGE_SIZE`, the page size of every collection read (the contract suite lowers it here
   to make a live host page).
@@ -37,6 +39,7 @@ from ci_plugin.domain import fields as register_fields
 from ci_plugin.domain import links as link_kinds
 from ci_plugin.domain.model import Ticket
 from ci_plugin.errors import HostRefused, NotFound, UsageError
+from ci_plugin.hosts.rt.kpi_search import RTKpiSearch
 from ci_plugin.hosts.rt.metadata import RTMetadata
 from ci_plugin.hosts.rt.provisioning import RTProvisioning
 from ci_plugin.hosts.rt.refusals import refusals
@@ -61,7 +64,7 @@ def _sql_quote(value: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-class RTAdapter(RTProvisioning, RTMetadata):
+class RTAdapter(RTKpiSearch, RTProvisioning, RTMetadata):
     """Request Tracker 5 (REST2): improvements are tickets of one queue with custom fields."""
 
     name = "rt"

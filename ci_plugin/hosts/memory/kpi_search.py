@@ -1,0 +1,94 @@
+"""KPIs from the memory host's tickets: a small filter language, and status history.
+
+:class:`MemoryKpiSearch` is a part of :class:`~ci_plugin.hosts.memory.adapter.MemoryAdapter`.
+A query is one or more conditions joined by ``AND`` (case-insensitive)::
+
+    Queue = 'General' AND Subject LIKE 'password' AND Status != 'rejected'
+
+Fields: ``Queue``, ``Subject``, ``Status``, ``Owner`` or ``CF.{name}`` (a custom field);
+operators ``=``, ``!=`` (exact, case-insensitive) and ``LIKE``, ``NOT LIKE`` (contains);
+values in single quotes (``\\'`` for a quote). Anything else is refused as a host refuses a
+malformed query (HostRefused with the parser's words). A ticket's ``resolved`` time is when it
+last entered ``resolved``, ``rejected`` or ``closed``; answers come a page at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+from ci_plugin.errors import HostRefused
+from ci_plugin.hosts.base import HostAdapter
+
+_CONDITION = re.compile(r"\s*(Queue|Subject|Status|Owner|CF\.\{[^}]+\})\s*(=|!=|NOT\s+LIKE|LIKE)\s*"
+                        r"'((?:[^'\\]|\\.)*)'\s*", re.IGNORECASE)
+_AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
+
+
+def parse_query(query: str) -> Callable[[Any], bool]:
+    """A predicate over store records for ``query``; HostRefused naming what is malformed."""
+    tests = []
+    parts = _AND.split(query.strip()) if query.strip() else [""]
+    for part in parts:
+        match = _CONDITION.fullmatch(part)
+        if not match:
+            words = f"malformed condition {part.strip()[:80]!r}: expected FIELD =|!=|LIKE|NOT LIKE 'value'"
+            raise HostRefused(f"memory host refused the query: {words}", status=400, messages=[words])
+        name, op, value = match.group(1), " ".join(match.group(2).upper().split()), re.sub(r"\\(.)", r"\1", match.group(3))
+        tests.append((name, op, value.lower()))
+
+    def value_of(record: Any, name: str) -> str:
+        if name.upper().startswith("CF."):
+            raw = record.fields.get(name[4:-1], "")
+            return " ".join(raw) if isinstance(raw, list) else str(raw)
+        return str(getattr(record, name.lower()))
+
+    def match(record: Any) -> bool:
+        for name, op, value in tests:
+            have = value_of(record, name).lower()
+            ok = {"=": have == value, "!=": have != value, "LIKE": value in have, "NOT LIKE": value not in have}[op]
+            if not ok:
+                return False
+        return True
+
+    return match
+
+
+def _time(text: str) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+class MemoryKpiSearch(HostAdapter):
+    """Filter-language searches over a window, and status history (needs ``store``, ``_call``)."""
+
+    store: Any
+    page_size: int = 100
+
+    def search_tickets(self, query: str, start: datetime, end: datetime,
+                       basis: str) -> Iterator[tuple[datetime, datetime | None]]:
+        """Matching tickets whose ``basis`` time lies in the window, a page per call."""
+        matches = parse_query(query)
+
+        def wanted(record: Any) -> bool:
+            moment = _time(record.created if basis == "created" else record.resolved)
+            return moment is not None and start <= moment < end and matches(record)
+
+        offset = 0
+        while True:
+            page = self._call("search_tickets", "GET", lambda: [
+                (_time(r.created), _time(r.resolved)) for r in self.store.select(wanted)[offset:offset + self.page_size]])
+            yield from page
+            if len(page) < self.page_size:
+                return
+            offset += self.page_size
+
+    def entered_status_at(self, ticket_id: str, status: str) -> datetime | None:
+        """When the ticket last entered ``status`` (its status history)."""
+        history = self._call("entered_status_at", "GET", lambda: list(self.store.ticket(str(ticket_id)).history))
+        times = [when for name, when in history if name.lower() == status.lower()]
+        return _time(times[-1]) if times else None

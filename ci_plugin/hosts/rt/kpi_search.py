@@ -1,0 +1,58 @@
+"""KPIs from RT's own tickets: TicketSQL searches for ``measure``, and when a status was entered.
+
+:class:`RTKpiSearch` builds on :class:`~ci_plugin.hosts.rt.metadata.RTMetadata`;
+:class:`~ci_plugin.hosts.rt.adapter.RTAdapter` inherits it. The user's TicketSQL is wrapped in
+parentheses and ANDed with the window on ``Created`` or ``Resolved``, widened to whole days on
+each side (TicketSQL dates are read in the RT user's time zone); the caller keeps exactly what
+lies in the window. One ``GET /tickets`` per hundred tickets, fields ``Created,Resolved`` only:
+RT carries the resolution time in the search answer, so no further request is needed. RT
+answers a malformed query with HTTP 400 and its parser's words: that becomes HostRefused.
+RT shows an unset ``Resolved`` as ``1970-01-01T00:00:00Z``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+from ci_plugin.errors import HostBadAnswer, UsageError
+from ci_plugin.hosts.rt.metadata import RTMetadata
+
+_COLUMNS = {"created": "Created", "resolved": "Resolved"}
+
+
+def rt_time(value: object) -> datetime | None:
+    """An RT REST2 date-time (``2026-12-02T19:22:17Z``) as an aware datetime; None when unset."""
+    text = str(value or "")
+    if not text or text.startswith("1970-01-01"):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        raise HostBadAnswer(f"RT answered a date-time that is not ISO 8601: {text[:40]!r}") from None
+
+
+class RTKpiSearch(RTMetadata):
+    """TicketSQL searches over a window, and status history, for query-defined KPIs."""
+
+    def search_tickets(self, query: str, start: datetime, end: datetime,
+                       basis: str) -> Iterator[tuple[datetime, datetime | None]]:
+        """``(query) AND <Created|Resolved> >= 'day before' AND ... < 'day after'``, every page."""
+        if not query.strip():
+            raise UsageError("RT: the KPI query is empty; give TicketSQL, e.g. \"Queue = 'General'\"")
+        column = _COLUMNS[basis]
+        low = (start - timedelta(days=1)).strftime("%Y-%m-%d")
+        high = (end + timedelta(days=2)).strftime("%Y-%m-%d")
+        sql = f"({query}) AND {column} >= '{low}' AND {column} < '{high}'"
+        for item in self._pages("tickets", {"query": sql, "fields": "Created,Resolved", "orderby": "id"}):
+            created = rt_time(item.get("Created"))
+            if created is not None:
+                yield created, rt_time(item.get("Resolved"))
+
+    def entered_status_at(self, ticket_id: str, status: str) -> datetime | None:
+        """The time of the ticket's last ``Status`` transaction to ``status`` (its history, all pages)."""
+        found = None
+        for item in self._pages(f"ticket/{ticket_id}/history", {"fields": "Type,Field,NewValue,Created"}):
+            if item.get("Type") == "Status" and str(item.get("NewValue", "")).lower() == status.lower():
+                found = rt_time(item.get("Created")) or found
+        return found
