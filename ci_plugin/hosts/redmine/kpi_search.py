@@ -18,12 +18,18 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 
-from ci_plugin.errors import HostBadAnswer, UsageError
+from ci_plugin.errors import HostBadAnswer, HostRefused, UsageError
 from ci_plugin.hosts.redmine.metadata import RedmineMetadata
 from ci_plugin.http import Pager
 
 _COLUMNS = {"created": "created_on", "resolved": "closed_on"}
 _RESERVED = ("created_on", "closed_on", "limit", "offset")
+
+
+def query_refused(exc: HostRefused) -> HostRefused:
+    """Redmine's refusal of a KPI query (its ``errors``) as one line, in its words."""
+    words = " ".join(" ".join(exc.messages).split()) or " ".join(str(exc).split())
+    return HostRefused(f"Redmine refused the KPI query: {words}", status=exc.status, messages=[words])
 
 
 def redmine_time(value: object) -> datetime | None:
@@ -64,10 +70,13 @@ class RedmineKpiSearch(RedmineMetadata):
         if not any(name == "status_id" for name, _ in pairs):
             pairs.append(("status_id", "*"))
         pairs.append(("sort", "id"))
-        for issue in self._issue_pages(pairs):
-            created = redmine_time(issue.get("created_on"))
-            if created is not None:
-                yield created, redmine_time(issue.get("closed_on"))
+        try:
+            for issue in self._issue_pages(pairs):
+                created = redmine_time(issue.get("created_on"))
+                if created is not None:
+                    yield created, redmine_time(issue.get("closed_on"))
+        except HostRefused as exc:
+            raise query_refused(exc) from None
 
     def _issue_pages(self, pairs: list[tuple[str, str]]) -> Iterator[dict]:
         """Like ``_issues``, for a query given as pairs (a name may repeat, e.g. ``f[]``)."""

@@ -15,10 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
-from ci_plugin.errors import HostBadAnswer, UsageError
+from ci_plugin.errors import HostBadAnswer, HostRefused, UsageError
 from ci_plugin.hosts.rt.metadata import RTMetadata
 
 _COLUMNS = {"created": "Created", "resolved": "Resolved"}
+
+
+def query_refused(host: str, exc: HostRefused) -> HostRefused:
+    """The host's refusal of a KPI query as one line, in the host's words."""
+    words = " ".join(" ".join(exc.messages).split()) or " ".join(str(exc).split())
+    return HostRefused(f"{host} refused the KPI query: {words}", status=exc.status, messages=[words])
 
 
 def rt_time(value: object) -> datetime | None:
@@ -44,10 +50,13 @@ class RTKpiSearch(RTMetadata):
         low = (start - timedelta(days=1)).strftime("%Y-%m-%d")
         high = (end + timedelta(days=2)).strftime("%Y-%m-%d")
         sql = f"({query}) AND {column} >= '{low}' AND {column} < '{high}'"
-        for item in self._pages("tickets", {"query": sql, "fields": "Created,Resolved", "orderby": "id"}):
-            created = rt_time(item.get("Created"))
-            if created is not None:
-                yield created, rt_time(item.get("Resolved"))
+        try:
+            for item in self._pages("tickets", {"query": sql, "fields": "Created,Resolved", "orderby": "id"}):
+                created = rt_time(item.get("Created"))
+                if created is not None:
+                    yield created, rt_time(item.get("Resolved"))
+        except HostRefused as exc:
+            raise query_refused("RT", exc) from None
 
     def entered_status_at(self, ticket_id: str, status: str) -> datetime | None:
         """The time of the ticket's last ``Status`` transaction to ``status`` (its history, all pages)."""
