@@ -33,8 +33,8 @@ def add_parsers(add) -> None:
     p.add_argument("--direction", choices=("higher", "lower"), help="which way is better (default: inferred)")
     p.add_argument("--query", help="define the KPI by a query in the host's search language (RT TicketSQL, "
                    "a Redmine issue-filter query string)")
-    p.add_argument("--metric", choices=kpi_metrics.METRICS, help="what to compute over the query's tickets")
-    p.add_argument("--per", choices=tuple(kpi_metrics.PERIOD_DAYS), help="count only: tickets per day, week or month")
+    p.add_argument("--metric", help="what to compute over the query's tickets: " + ", ".join(kpi_metrics.METRICS))
+    p.add_argument("--per", help="count only: tickets per " + ", ".join(kpi_metrics.PERIOD_DAYS))
     p.add_argument("--baseline-window", metavar="FROM..TO", help="window of the baseline (ISO 8601, UTC, TO exclusive)")
     p.add_argument("--refresh", action="store_true", help="compute the actual of a query-defined KPI")
     p.add_argument("--window", metavar="FROM..TO", help="window of --refresh (default: since the improvement "
@@ -67,6 +67,8 @@ def _measure_mode(args: argparse.Namespace) -> str:
     if "window" in given:
         raise UsageError("--window belongs to --refresh (a new query KPI takes --baseline-window)")
     if given & {"query", "metric", "per", "baseline_window"}:
+        if args.metric is not None:
+            kpi_metrics.check_metric(args.metric, args.per)
         if "per" in given and args.metric != kpi_metrics.COUNT:
             raise UsageError(f"--per scales a count: it needs --metric count, not {args.metric or 'no --metric'}")
         missing = {"query", "metric", "baseline_window", "target"} - given
