@@ -80,12 +80,15 @@ class MemoryKpiSearch(HostAdapter):
 
         offset = 0
         while True:
-            page = self._call("search_tickets", "GET", lambda: [
-                (_time(r.created), _time(r.resolved)) for r in self.store.select(wanted)[offset:offset + self.page_size]])
-            yield from page
-            if len(page) < self.page_size:
-                return
+            def page_at(start: int = offset) -> tuple[list[tuple[datetime | None, datetime | None]], int]:
+                found = self.store.select(wanted)
+                return [(_time(r.created), _time(r.resolved)) for r in found[start:start + self.page_size]], len(found)
+
+            page, total = self._call("search_tickets", "GET", page_at)
+            yield from page  # type: ignore[misc]
             offset += self.page_size
+            if offset >= total:
+                return
 
     def entered_status_at(self, ticket_id: str, status: str) -> datetime | None:
         """When the ticket last entered ``status`` (its status history)."""
