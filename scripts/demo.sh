@@ -2,7 +2,8 @@
 # The demo (README's first command): on a fresh machine, installs ci-plugin in .venv, brings up
 # a local Request Tracker 5 (default) or Redmine 5 on 127.0.0.1, provisions the register, and
 # walks through the continual improvement practice: convert, link, flag + sync, assess, business
-# case, prioritise, move through the workflow, measure, show and list the register.
+# case, prioritise, move through the workflow, measure (by hand and from the desk's own tickets),
+# show and list the register.
 #
 #   bash scripts/demo.sh            # against Request Tracker 5
 #   bash scripts/demo.sh redmine    # against Redmine 5
@@ -77,6 +78,13 @@ for state in approved planned in-progress measuring; do step ci-plugin transitio
 step ci-plugin measure "$imp1" --kpi "reset calls per week" --actual 6
 step ci-plugin transition "$imp1" closed
 step ci-plugin show "$imp1"
+
+# KPIs from the desk's own tickets: a query in the host's language, a metric, a window.
+since=$(date -u -d '1 day ago' +%Y-%m-%dT%H:%M:%SZ) now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+if [ "$host" = rt ]; then laptops="Queue = 'General' AND Subject LIKE 'laptop'"; else laptops="subject=~laptop"; fi
+step ci-plugin measure "$imp2" --kpi "laptop incidents/week" --query "$laptops" --metric count --per week \
+  --baseline-window "$since..$now" --target 1
+step ci-plugin measure "$imp2" --kpi "laptop incidents/week" --refresh --window "$since..$now"   # same window: same value
 step ci-plugin register --sort rank
 
 printf '\nweb UI: %s\nstop it with: bash scripts/%s-host.sh down\n' "$web" "$host"
