@@ -152,8 +152,9 @@ def ci_after_link(
 ) -> None:
     """Be told that an improvement was linked to a record.
 
-    Fires once per new link after ``link`` (or ``convert --problem/--project``) wrote it;
-    ``kind`` is ``problem``, ``project`` or ``follow_up``; ``target`` is the linked host record.
+    Fires once per new link after ``link`` (or ``convert --problem/--project``, or ``plan``
+    creating a project or change record) wrote it; ``kind`` is ``problem``, ``project``,
+    ``change`` or ``follow_up``; ``target`` is the linked host record.
     Notifier policy.
     """
 

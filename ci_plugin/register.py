@@ -93,6 +93,17 @@ class ImprovementRegister:
         """Link an improvement to ``targets`` as ``kind`` (sources, problems, projects, follow_ups)."""
         self.host.add_links(improvement_id, kind, targets)
 
+    def create_delivery(self, kind: str, improvement: Improvement, *, title: str, description: str) -> str:
+        """Create the ``projects`` or ``changes`` record of ``improvement``, linked to it, with its
+        owner and target date; return the record's id."""
+        return self.host.create_delivery(kind, improvement.id, title=title, description=description,
+                                         owner=improvement.owner, target_date=str(improvement.get("target_date") or ""))
+
+    def delivery_items(self, improvement_ids: list[str]) -> dict[str, dict[str, bool]] | None:
+        """Each improvement's delivery items (records and their children) -> done, read in
+        batches; ``None`` when the host cannot tell."""
+        return self.host.delivery_items(improvement_ids)
+
     def clear_flag(self, ticket_id: str) -> None:
         """Mark a flagged ticket as converted."""
         self.host.clear_flag(ticket_id)

@@ -16,6 +16,7 @@ from ci_plugin.domain.links import id_order
 from ci_plugin.domain.workflow import OPEN_STATES, check_state
 from ci_plugin.errors import UsageError
 from ci_plugin.ops.link import link
+from ci_plugin.ops.progress import progress_of
 
 
 def add_parsers(add) -> None:
@@ -32,6 +33,8 @@ def add_parsers(add) -> None:
     p.add_argument("--state", action="append", metavar="STATE", help="only this workflow state (repeatable)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--sort", choices=("id", "rank", "score"), default="rank")
+    p.add_argument("--progress", action="store_true",
+                   help="add each improvement's delivery progress (batched host queries, see README)")
 
 
 def run_link(args: argparse.Namespace) -> int:
@@ -51,6 +54,7 @@ def run_show(args: argparse.Namespace) -> int:
     """One improvement in detail (or its record)."""
     register = open_register(args.config)
     improvement = register.get(args.improvement)
+    improvement.progress = progress_of(register, [improvement.id]).get(improvement.id)
     report_malformed([improvement])
     position = None
     if order_keys.valid(improvement.get("rank")):  # its position among the ranked: read their keys
@@ -76,7 +80,10 @@ def run_register(args: argparse.Namespace) -> int:
     states = [check_state(s) for s in args.state] if args.state else None
     # positions are among every ranked (open) improvement, also when only some states are listed
     read = sorted(set(states) | set(OPEN_STATES)) if states else None
-    listed = open_register(args.config).list(read)
+    register = open_register(args.config)
+    listed = register.list(read)
+    if args.progress:
+        listed = _with_progress(register, listed)
     if args.json or args.format == "json":
         return _register_json(listed, states, args.sort)
     improvements = list(listed)
@@ -85,12 +92,32 @@ def run_register(args: argparse.Namespace) -> int:
         improvements = [i for i in improvements if i.state in states]
     report_malformed(improvements)
     improvements.sort(key=sort_key(args.sort, positions))
+    extra = ("progress",) if args.progress else ()
     if args.format == "csv":
-        out_text(render.csv_text(improvements, positions))
+        out_text(render.csv_text(improvements, positions, extra=extra))
     else:
-        out(render.table(improvements, positions=positions))
+        out(render.table(improvements, positions=positions, extra=extra))
         err(f"{len(improvements)} improvement(s)")
     return 0
+
+
+def _with_progress(register: Any, listed: Iterable[Any], batch: int = 100) -> Iterable[Any]:
+    """The improvements of ``listed``, each with its progress, asked of the host a hundred
+    improvements at a time (``HostAdapter.delivery_items``)."""
+    chunk: list[Any] = []
+    for improvement in listed:
+        chunk.append(improvement)
+        if len(chunk) == batch:
+            yield from _fill_progress(register, chunk)
+            chunk = []
+    yield from _fill_progress(register, chunk)
+
+
+def _fill_progress(register: Any, chunk: list[Any]) -> list[Any]:
+    found = progress_of(register, [i.id for i in chunk]) if chunk else {}
+    for improvement in chunk:
+        improvement.progress = found.get(improvement.id)
+    return chunk
 
 
 class _Listed:

@@ -42,19 +42,22 @@ def positions_of(improvements: Iterable[Improvement]) -> dict[str, int]:
     return key_positions({i.id: i.get("rank") for i in improvements})
 
 
-def table(improvements: Iterable[Improvement], *, max_title: int = 60, positions: dict[str, int] | None = None) -> str:
+def table(improvements: Iterable[Improvement], *, max_title: int = 60, positions: dict[str, int] | None = None,
+          extra: tuple[str, ...] = ()) -> str:
     """A fixed-width table of the register, one improvement per line; ``positions`` (default:
-    computed from the order keys of ``improvements``) fill the RANK column."""
+    computed from the order keys of ``improvements``) fill the RANK column; ``extra`` columns
+    (``progress``) go before the title."""
     improvements = list(improvements)
     positions = positions_of(improvements) if positions is None else positions
+    columns = TABLE_COLUMNS[:-1] + tuple((key, key.upper()) for key in extra) + TABLE_COLUMNS[-1:]
 
     def cells(improvement: Improvement) -> list[str]:
-        row = [_cell(improvement, key, positions) for key, _ in TABLE_COLUMNS]
+        row = [_cell(improvement, key, positions) for key, _ in columns]
         if len(row[-1]) > max_title:
             row[-1] = row[-1][: max_title - 1] + "…"
         return row
 
-    header = [title for _, title in TABLE_COLUMNS]
+    header = [title for _, title in columns]
     widths = [len(title) for title in header]
     for improvement in improvements:  # two passes instead of holding every row: 100,000 fit
         widths = [max(w, len(c)) for w, c in zip(widths, cells(improvement))]
@@ -66,7 +69,7 @@ def table(improvements: Iterable[Improvement], *, max_title: int = 60, positions
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: Columns that hold numbers ci-plugin computed itself; a plain number there stays a number.
-NUMERIC_COLUMNS = ("rank", "score")
+NUMERIC_COLUMNS = ("rank", "score", "progress")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?", re.ASCII)
 
 
@@ -90,17 +93,19 @@ def csv_row(cells: Iterable[str], columns: Iterable[str] = ()) -> list[str]:
     return row
 
 
-def csv_text(improvements: Iterable[Improvement], positions: dict[str, int] | None = None) -> str:
+def csv_text(improvements: Iterable[Improvement], positions: dict[str, int] | None = None,
+             extra: tuple[str, ...] = ()) -> str:
     """The register as CSV (RFC 4180: CRLF line ends, so that a cell holding a carriage return
     is quoted too) with a header line (``rank``: the position, as in :func:`table`); every line
-    ends with CRLF. Cells are neutralised (:func:`csv_row`)."""
+    ends with CRLF. Cells are neutralised (:func:`csv_row`). ``extra`` columns (``progress``) follow."""
     improvements = list(improvements)
     positions = positions_of(improvements) if positions is None else positions
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    columns = CSV_COLUMNS + extra
+    writer.writerow(columns)
     for improvement in improvements:
-        writer.writerow(csv_row([_cell(improvement, c, positions) for c in CSV_COLUMNS], CSV_COLUMNS))
+        writer.writerow(csv_row([_cell(improvement, c, positions) for c in columns], columns))
     return out.getvalue()
 
 
@@ -155,7 +160,8 @@ def detail(improvement: Improvement, position: int | None = None) -> str:
     row("verdict", get("verdict"))
     row("outcome", get("outcome"))
     row("lessons", get("lessons"))
+    row("progress", None if improvement.progress is None else f"{improvement.progress}% of the delivery items done")
     for kind, label in (("sources", "source tickets"), ("problems", "problems"), ("projects", "projects"),
-                        ("follow_ups", "follow-ups"), ("depends_on", "depends on"), ("related", "related")):
+                        ("changes", "changes"), ("follow_ups", "follow-ups"), ("depends_on", "depends on"), ("related", "related")):
         row(label, _ids(improvement.links.get(kind, [])))
     return "\n".join(lines)

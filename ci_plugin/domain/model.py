@@ -51,10 +51,13 @@ class Improvement:
     created: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     links: dict[str, list[str]] = field(default_factory=dict)
+    #: Share (0-100) of the delivery records and their children that are done, when read
+    #: (``show``, ``register --progress``); ``None`` otherwise or without delivery records.
+    progress: int | None = None
 
     #: Keys :meth:`get` answers from the record's identity rather than from its register fields.
     IDENTITY_KEYS = ("id", "title", "state", "host_status", "url", "description", "submitter", "owner",
-                     "created", "links")
+                     "created", "links", "progress")
 
     def get(self, key: str, default: Any = None) -> Any:
         """A value of the record by its key in ``to_record()``: a register field's typed value
@@ -63,7 +66,7 @@ class Improvement:
         ``improvement.get("id") == improvement.id``."""
         if key in self.IDENTITY_KEYS:
             value = getattr(self, key)
-            return default if value in ("", {}) else value
+            return default if value in ("", {}, None) else value
         return self.values.get(key, default)
 
     @property
@@ -86,6 +89,8 @@ class Improvement:
         links = {kind: ids for kind, ids in self.links.items() if ids}
         if links:
             record["links"] = links
+        if self.progress is not None:
+            record["progress"] = self.progress
         return record
 
 

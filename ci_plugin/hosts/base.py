@@ -196,6 +196,35 @@ class HostAdapter(abc.ABC):
     def ticket_url(self, ticket_id: str) -> str:
         """Web address an agent opens to see the ticket."""
 
+    # --- delivery: plan and progress (optional; the defaults say the host cannot) --------------
+
+    def create_delivery(self, kind: str, improvement_id: str, *, title: str, description: str,
+                        owner: str = "", target_date: str = "") -> str:
+        """Create the delivery record of ``kind`` (``projects`` or ``changes``) for an improvement
+        and return its id: a record of the project/change queue or tracker (or what the host
+        calls it), with ``title``, ``description`` (which ends with
+        :func:`ci_plugin.domain.links.delivery_marker`), ``owner`` and ``target_date``
+        (``YYYY-MM-DD``) where the host has them, linked to the improvement by the kind's link
+        type, so that ``get_ticket(improvement_id, links=True)`` lists it under ``kind`` and the
+        record lists the improvement under ``improvements``.
+
+        The caller has checked that no record of ``kind`` is linked yet. A host that cannot
+        create the record and its link in one request must first look for a record carrying the
+        marker (made by an earlier call whose answer was lost) and link that one instead of
+        creating a second. The default refuses: the host has no delivery records."""
+        raise UsageError(f"{self.label}: this host adapter cannot create project or change records "
+                         "(it implements no create_delivery); link existing ones with `ci-plugin link`")
+
+    def delivery_items(self, improvement_ids: list[str]) -> dict[str, dict[str, bool]] | None:
+        """For each improvement, every delivery item and whether it is done: the project and
+        change records linked to it (:data:`ci_plugin.domain.links.DELIVERY`) and their child
+        tickets (RT ``MemberOf`` children, Redmine subtasks), never an improvement of the
+        register; id -> done (RT: an inactive status; Redmine: a closed status). Read in
+        page-sized batches for all the improvements at once, never one request per child; an
+        improvement without delivery records maps to ``{}``. ``None`` (the default): the host
+        cannot tell, and ``show``/``register`` leave ``progress`` out."""
+        return None
+
     # --- editing the record: owner and title (optional; the defaults say the host cannot) ------
 
     def find_user(self, login: str) -> str | None:

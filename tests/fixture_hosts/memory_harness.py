@@ -27,11 +27,11 @@ TOKEN_ENV = "CI_PLUGIN_MEMORY_TOKEN"
 URL = "http://memory.localhost/contract"
 QUEUES = {"incident": "General", "problem": "Problems", "project": "Projects"}
 # What each link kind is on this host, seen from the improvement (restated, not read from the adapter).
-RELATIONS = {"sources": "refers-to", "problems": "refers-to", "projects": "member-of",
+RELATIONS = {"sources": "refers-to", "problems": "refers-to", "projects": "member-of", "changes": "member-of",
              "follow_ups": "referred-to-by", "depends_on": "depends-on"}
 INVERSE = {"refers-to": "referred-to-by", "depends-on": "depended-on-by", "member-of": "has-member"}
 INVERSE.update({v: k for k, v in list(INVERSE.items())})
-TARGET_QUEUE = {"problems": "Problems", "projects": "Projects", "follow_ups": "Improvements"}
+TARGET_QUEUE = {"problems": "Problems", "projects": "Projects", "changes": "Changes", "follow_ups": "Improvements"}
 
 
 @dataclass
@@ -130,6 +130,24 @@ class MemoryHarness(HostHarness):
     def add_dependency(self, ticket_id: str, on_id: str) -> None:
         """``ticket_id`` depends on ``on_id``."""
         self.store.add_links(str(ticket_id), "depends-on", [str(on_id)])
+
+    def child(self, parent_id: str, subject: str = "Delivery task") -> str:
+        """A ticket of ``General`` that is a member of ``parent_id``."""
+        return self.store.create_ticket("General", f"{subject} [{self.tag}]", subject, {}, [("member-of", str(parent_id))])
+
+    def titled(self, text: str) -> list[str]:
+        """Ids of every ticket whose subject contains ``text``."""
+        self.store.refresh()
+        return [r.id for r in self.store.select(lambda r: text in r.subject)]
+
+    def resolve(self, ticket_id: str) -> None:
+        """Put the ticket in ``resolved``, as an agent finishing it does."""
+        self.store.set_status(str(ticket_id), "resolved")
+
+    def record(self, ticket_id: str) -> dict:
+        """Queue, subject, owner and due date of a ticket, straight from the store."""
+        raw = self.raw(ticket_id)
+        return {"container": raw.queue, "title": raw.subject, "owner": raw.owner, "due": raw.due}
 
     def set_flag(self, ticket_id: str, value: str) -> None:
         """Set the candidate flag, as an agent does in the host."""

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HOST_SCRIPT = ROOT / "scripts" / "redmine-host.sh"
 HELPDESK = "helpdesk"
 INCIDENT_TRACKER = "Bug"
-KIND_KEYS = {"sources": "source", "problems": "problem", "projects": "project", "follow_ups": "follow_up"}
+KIND_KEYS = {"sources": "source", "problems": "problem", "projects": "project", "changes": "change",
+             "follow_ups": "follow_up"}
 REVERSE = {"relates": "relates", "duplicates": "duplicated", "duplicated": "duplicates", "blocks": "blocked",
            "blocked": "blocks", "precedes": "follows", "follows": "precedes", "copied_to": "copied_from",
            "copied_from": "copied_to"}
@@ -178,7 +179,7 @@ class RedmineHarness(HostHarness):
             found = pairs
         else:
             tracker = {"problems": settings["problem_tracker"], "projects": settings["project_tracker"],
-                       "follow_ups": settings["tracker"]}[kind]
+                       "changes": settings["change_tracker"], "follow_ups": settings["tracker"]}[kind]
             trackers = self._trackers_of(pairs)
             found = [o for o in pairs if trackers.get(o) == tracker]
         return sorted(set(found), key=int)
@@ -193,6 +194,38 @@ class RedmineHarness(HostHarness):
         """``ticket_id`` depends on ``on_id``: in Redmine, ``on_id`` blocks ``ticket_id``."""
         self.session.request("POST", f"issues/{on_id}/relations.json",
                              json={"relation": {"issue_to_id": int(ticket_id), "relation_type": "blocks"}})
+
+    def child(self, parent_id: str, subject: str = "Delivery task") -> str:
+        """A Bug that is a subtask of issue ``parent_id``, in the parent's project (Bug is
+        enabled there first if it is not)."""
+        project_id = self.raw(parent_id)["project"]["id"]
+        bug = self.tracker_id(INCIDENT_TRACKER)
+        project = self.session.request("GET", f"projects/{project_id}.json", params={"include": "trackers"}).json()["project"]
+        have = [t["id"] for t in project.get("trackers", [])]
+        if bug not in have:
+            self.session.request("PUT", f"projects/{project_id}.json", json={"project": {"tracker_ids": have + [bug]}})
+        issue = {"project_id": project_id, "tracker_id": bug, "subject": f"{subject} [{self.tag}]",
+                 "parent_issue_id": int(parent_id)}
+        return str(self.session.request("POST", "issues.json", json={"issue": issue}).json()["issue"]["id"])
+
+    def titled(self, text: str) -> list[str]:
+        """Ids of every issue whose subject contains ``text``."""
+        answer = self.session.request("GET", "issues.json", params={"subject": f"~{text}", "status_id": "*",
+                                                                    "limit": 100}).json()
+        return sorted((str(i["id"]) for i in answer["issues"]), key=int)
+
+    def resolve(self, ticket_id: str) -> None:
+        """Close the issue (Redmine's closed status "Closed"), as an agent finishing it does."""
+        statuses = self.session.request("GET", "issue_statuses.json").json()["issue_statuses"]
+        closed = next(s["id"] for s in statuses if s["name"] == "Closed")
+        self.session.request("PUT", f"issues/{ticket_id}.json", json={"issue": {"status_id": closed}})
+        assert self.raw(ticket_id)["status"]["id"] == closed, f"Redmine did not close issue {ticket_id}"
+
+    def record(self, ticket_id: str) -> dict:
+        """Tracker, subject, assignee and due date of an issue, straight from Redmine."""
+        raw = self.raw(ticket_id)
+        return {"container": raw["tracker"]["name"], "title": raw["subject"],
+                "owner": (raw.get("assigned_to") or {}).get("name", ""), "due": raw.get("due_date") or ""}
 
     def set_flag(self, ticket_id: str, value: str) -> None:
         cf_id = self.cf(self._cf_name("candidate"))["id"]

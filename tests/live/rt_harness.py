@@ -13,7 +13,8 @@ from ci_plugin.app import open_register
 from tests.live.harness import HostHarness
 
 QUEUES = {"incident": "General", "problem": "Problems", "project": "Projects"}
-KIND_KEYS = {"sources": "source", "problems": "problem", "projects": "project", "follow_ups": "follow_up"}
+KIND_KEYS = {"sources": "source", "problems": "problem", "projects": "project", "changes": "change",
+             "follow_ups": "follow_up"}
 LINK_REFS = {"RefersTo": "refers-to", "ReferredToBy": "referred-to-by", "DependsOn": "depends-on",
              "DependedOnBy": "depended-on-by", "MemberOf": "parent", "HasMember": "child"}
 
@@ -72,6 +73,7 @@ class RTHarness(HostHarness):
             found = [t for t in found if t in recorded]
         elif kind != "depends_on":  # problems, projects, follow-ups: only links into their queue
             queue = {"problems": QUEUES["problem"], "projects": QUEUES["project"],
+                     "changes": self.register.config.section("rt")["change_queue"],
                      "follow_ups": self.register.config.section("rt")["queue"]}[kind]
             found = [t for t in found if self._queue_name(t) == queue]
         return sorted(found, key=int)
@@ -90,6 +92,30 @@ class RTHarness(HostHarness):
     def add_dependency(self, ticket_id: str, on_id: str) -> None:
         """``ticket_id`` depends on ``on_id`` (RT DependsOn)."""
         self.session.request("PUT", f"ticket/{ticket_id}", json={"AddDependsOn": [on_id]})
+
+    def child(self, parent_id: str, subject: str = "Delivery task") -> str:
+        """A ticket of the incident queue that is a ``MemberOf`` child of ``parent_id``."""
+        body = {"Queue": QUEUES["incident"], "Subject": f"{subject} [{self.tag}]", "Content": subject,
+                "ContentType": "text/plain", "MemberOf": [str(parent_id)]}
+        return str(self.session.request("POST", "ticket", json=body).json()["id"])
+
+    def titled(self, text: str) -> list[str]:
+        """Ids of every ticket whose subject contains ``text``."""
+        answer = self.session.request("GET", "tickets", params={"query": f"Subject LIKE '{text}'", "per_page": 100}).json()
+        return sorted((str(i["id"]) for i in answer["items"]), key=int)
+
+    def resolve(self, ticket_id: str) -> None:
+        """Put the ticket in an inactive status, as an agent finishing it does."""
+        self.session.request("PUT", f"ticket/{ticket_id}", json={"Status": "resolved"})
+
+    def record(self, ticket_id: str) -> dict:
+        """Queue name, subject, owner, due date (YYYY-MM-DD or "") of a ticket, straight from RT."""
+        raw = self.raw(ticket_id)
+        owner = raw.get("Owner") or {}
+        owner = owner.get("id") if isinstance(owner, dict) else owner
+        due = str(raw.get("Due") or "")
+        return {"container": self._queue_name(ticket_id), "title": raw["Subject"],
+                "owner": "" if owner == "Nobody" else owner, "due": "" if due.startswith("1970") else due[:10]}
 
     def set_flag(self, ticket_id: str, value: str) -> None:
         self.session.request("PUT", f"ticket/{ticket_id}", json={"CustomFields": {self._cf_name("candidate"): value}})

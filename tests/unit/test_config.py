@@ -18,7 +18,8 @@ def test_minimal_config_gets_every_documented_default():
     assert cfg.host_type == "rt"
     assert cfg.section("rt")["queue"] == "Improvements"
     assert cfg.section("rt")["links"] == {"source": "RefersTo", "problem": "RefersTo", "project": "MemberOf",
-                                          "follow_up": "ReferredToBy"}
+                                          "change": "MemberOf", "follow_up": "ReferredToBy"}
+    assert cfg.section("rt")["change_queue"] == "Changes"
     assert cfg.section("states")["in-progress"] == "in-progress"
     assert cfg.section("fields")["candidate"] == "Improvement candidate"
     assert cfg.data["host"]["retries"] == 3 and cfg.data["host"]["timeout"] == 30

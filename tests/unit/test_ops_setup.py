@@ -27,9 +27,9 @@ def test_setup_on_a_fresh_host_creates_what_the_api_can_and_names_the_manual_ste
                                                                           "`ci-plugin setup --print-provisioning` prints"}]
     assert [m["file"] for m in doc["manual_steps"]] == ["ci-improvement.workflow.json"]
     created = {c["what"] for c in doc["changes"] if c["action"] == "created"}
-    assert {"queue Improvements", "queue Problems", "queue Projects"} <= created
+    assert {"queue Improvements", "queue Problems", "queue Projects", "queue Changes"} <= created
     assert sum(w.startswith("custom field ") for w in created) == 16
-    assert set(store.queues) == {"General", "Improvements", "Problems", "Projects"}
+    assert set(store.queues) == {"General", "Improvements", "Problems", "Projects", "Changes"}
 
 
 def test_tickets_made_before_the_workflow_is_installed_follow_the_default_one():

@@ -3,10 +3,11 @@
 Fast and deterministic, for unit tests of every operation, and faithful to the contract: the
 register is the queue ``Improvements`` with workflow ``ci-improvement`` (an admin installs it:
 :meth:`MemoryAdapter.manual_steps`), problem and project records are tickets of ``Problems``
-and ``Projects``, agents flag tickets of ``General``; register fields are custom fields (names
+and ``Projects``, change records of ``Changes``, agents flag tickets of ``General``; register fields are custom fields (names
 from ``[fields]``) that ``provision`` creates with the patterns the store enforces. Links,
-seen from the improvement: sources and problems ``refers-to``, projects ``member-of``,
-follow-ups ``referred-to-by``, dependencies ``depends-on``. Lists come in pages of
+seen from the improvement: sources and problems ``refers-to``, projects and changes
+``member-of`` (the improvement is a member of its delivery records; their other members are
+their children, and ``resolved`` or ``rejected`` means done), follow-ups ``referred-to-by``, dependencies ``depends-on``. Lists come in pages of
 :data:`PAGE_SIZE`, each counted as one ``GET``. KPI queries (``measure --query``) use the small
 filter language of :mod:`.kpi_search`. None of this is configurable: the memory host
 has no settings beyond ``[host] url`` and the token.
@@ -29,11 +30,15 @@ from ci_plugin.hosts.memory.session import LABEL, MemorySession, store_for
 from ci_plugin.hosts.memory.store import DEFAULT_WORKFLOW, MemoryStore, Record
 
 PAGE_SIZE = 100
-REGISTER_QUEUE, PROBLEM_QUEUE, PROJECT_QUEUE = "Improvements", "Problems", "Projects"
+REGISTER_QUEUE, PROBLEM_QUEUE, PROJECT_QUEUE, CHANGE_QUEUE = "Improvements", "Problems", "Projects", "Changes"
+DELIVERY_QUEUES = {"projects": PROJECT_QUEUE, "changes": CHANGE_QUEUE}
+#: Statuses of the default workflow that mean a delivery item is done.
+DONE_STATUSES = ("resolved", "rejected")
 CANDIDATE_QUEUES = ("General",)
 WORKFLOW = "ci-improvement"
 #: Host relation of each writable link kind (singular, as ``[<host>.links]`` keys), seen from the improvement.
-LINK_TYPES = {"source": "refers-to", "problem": "refers-to", "project": "member-of", "follow_up": "referred-to-by"}
+LINK_TYPES = {"source": "refers-to", "problem": "refers-to", "project": "member-of", "change": "member-of",
+              "follow_up": "referred-to-by"}
 T = TypeVar("T")
 
 
@@ -85,12 +90,13 @@ class MemoryAdapter(MemoryKpiSearch, HostAdapter):
                 "transitions": {status(s): [status(t) for t in workflow.TRANSITIONS[s]] for s in workflow.STATES}}
 
     def provision(self) -> list[Change]:
-        """Create the three queues and every custom field (applied to its queues); idempotent."""
+        """Create the four queues and every custom field (applied to its queues); idempotent."""
         return self._call("provision", "POST", self._provision)
 
     def _provision(self) -> list[Change]:
         store, changes = self.store, []
-        for name, flow in ((REGISTER_QUEUE, WORKFLOW), (PROBLEM_QUEUE, DEFAULT_WORKFLOW), (PROJECT_QUEUE, DEFAULT_WORKFLOW)):
+        for name, flow in ((REGISTER_QUEUE, WORKFLOW), (PROBLEM_QUEUE, DEFAULT_WORKFLOW), (PROJECT_QUEUE, DEFAULT_WORKFLOW),
+                           (CHANGE_QUEUE, DEFAULT_WORKFLOW)):
             if name in store.queues:
                 changes.append(Change("unchanged", f"queue {name}"))
             else:
@@ -123,7 +129,7 @@ class MemoryAdapter(MemoryKpiSearch, HostAdapter):
 
     def _check(self) -> list[Finding]:
         store, findings = self.store, []
-        for name in (REGISTER_QUEUE, PROBLEM_QUEUE, PROJECT_QUEUE):
+        for name in (REGISTER_QUEUE, PROBLEM_QUEUE, PROJECT_QUEUE, CHANGE_QUEUE):
             present = name in store.queues
             findings.append(Finding(f"queue {name}", present, "" if present else "missing: run `ci-plugin setup`"))
         expected = self.workflow_document()
@@ -162,7 +168,7 @@ class MemoryAdapter(MemoryKpiSearch, HostAdapter):
     def _classify(self, record: Record, sources: list[str]) -> dict[str, list[str]]:
         pairs = self.store.links_of(record.id)
         roles = {REGISTER_QUEUE: link_kinds.ROLE_REGISTER, PROBLEM_QUEUE: link_kinds.ROLE_PROBLEM,
-                 PROJECT_QUEUE: link_kinds.ROLE_PROJECT}
+                 PROJECT_QUEUE: link_kinds.ROLE_PROJECT, CHANGE_QUEUE: link_kinds.ROLE_CHANGE}
         role_of = {other: roles.get(self.store.ticket(other).queue, link_kinds.ROLE_OTHER) for other, _ in pairs}
         relations = {**{k: v for k, v in LINK_TYPES.items() if k != "source"}, "depends_on": "depends-on"}
         return link_kinds.classify(pairs, role_of=role_of, relations=relations, sources=sources,
@@ -262,3 +268,37 @@ class MemoryAdapter(MemoryKpiSearch, HostAdapter):
     def ticket_url(self, ticket_id: str) -> str:
         """``<url>/ticket/<id>``."""
         return f"{self.web_base}/ticket/{ticket_id}"
+
+    # --- delivery: plan and progress ----------------------------------------------------------
+
+    def create_delivery(self, kind: str, improvement_id: str, *, title: str, description: str,
+                        owner: str = "", target_date: str = "") -> str:
+        """One call: the ticket in ``Projects``/``Changes`` with owner and due date, linked to the
+        improvement (which is ``member-of`` it)."""
+        return self._call("create_delivery", "POST", lambda: self.store.create_ticket(
+            DELIVERY_QUEUES[kind], title, description, {}, [("has-member", str(improvement_id))],
+            owner=owner, due=target_date))
+
+    def delivery_items(self, improvement_ids: list[str]) -> dict[str, dict[str, bool]]:
+        """The delivery records each improvement is a member of, and their other members outside
+        the register; one call per hundred improvements."""
+        wanted = [str(i) for i in improvement_ids]
+        result: dict[str, dict[str, bool]] = {}
+        for start in range(0, len(wanted), PAGE_SIZE):
+            chunk = wanted[start : start + PAGE_SIZE]
+            result.update(self._call("delivery_items", "GET", lambda chunk=chunk: {i: self._delivery_of(i) for i in chunk}))
+        return result
+
+    def _delivery_of(self, improvement_id: str) -> dict[str, bool]:
+        store, items = self.store, {}
+        for record_id, relation in store.links_of(improvement_id):
+            record = store.tickets.get(record_id)
+            if record is None or relation != "member-of" or record.queue not in DELIVERY_QUEUES.values():
+                continue
+            items[record_id] = record.status in DONE_STATUSES
+            for child_id, child_relation in store.links_of(record_id):
+                child = store.tickets.get(child_id)
+                if child is not None and child_relation == "has-member" and child.queue != REGISTER_QUEUE:
+                    items[child_id] = child.status in DONE_STATUSES
+        items.pop(improvement_id, None)
+        return dict(sorted(items.items(), key=lambda kv: int(kv[0])))

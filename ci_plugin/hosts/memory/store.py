@@ -54,6 +54,7 @@ class Record:
     creator: str = "root"
     owner: str = ""
     created: str = ""
+    due: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
     comments: list[str] = field(default_factory=list)
     resolved: str = ""  # when it last entered a status of RESOLVED_STATUSES (kept when reopened, as RT does)
@@ -168,9 +169,10 @@ class MemoryStore:
         return [r for r in sorted(self.tickets.values(), key=lambda r: int(r.id)) if match(r)]
 
     def create_ticket(self, queue: str, subject: str, description: str = "", fields: dict[str, Any] | None = None,
-                      links: Iterable[tuple[str, str]] = (), creator: str = "root") -> str:
-        """Create a ticket with custom-field values and links ``(relation seen from it, target)``;
-        all checked first: a refusal creates nothing. Returns the new id."""
+                      links: Iterable[tuple[str, str]] = (), creator: str = "root", owner: str = "",
+                      due: str = "") -> str:
+        """Create a ticket with custom-field values and links ``(relation seen from it, target)``
+        (and an owner and due date); all checked first: a refusal creates nothing. Returns the new id."""
         self._queue(queue)
         values = self._checked(queue, fields or {})
         links = [(relation, str(target)) for relation, target in links]
@@ -180,7 +182,8 @@ class MemoryStore:
         ticket_id = str(self.next_id)
         self.next_id += 1
         self.tickets[ticket_id] = Record(ticket_id, queue, subject, self.workflow_of(queue)["initial"], description,
-                                         creator, created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                                         creator, owner, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                         due=due)
         self._store_values(self.tickets[ticket_id], values)
         self._add_links(ticket_id, links)
         self._changed()

@@ -40,6 +40,8 @@ Redmine quirks handled here and nowhere else:
 * :mod:`.provisioning` (:class:`~.provisioning.RedmineProvisioning`): ``provision``,
   ``manual_steps`` and ``check`` (``setup`` and ``doctor``), with :mod:`.rails_script`;
 * :mod:`.relations` (:class:`~.relations.RedmineRelations`): issue relations as links;
+* :mod:`.delivery` (:class:`~.delivery.RedmineDelivery`): project and change records for
+  ``plan`` and ``progress``;
 * :mod:`.kpi_search` (:class:`~.kpi_search.RedmineKpiSearch`): issue-filter searches over a window
   and status journals, for KPIs computed from issues (``measure --query``);
 * this module: the record mapping (issues, custom-field values, status, searches, the
@@ -58,6 +60,7 @@ from ci_plugin.domain import fields as register_fields
 from ci_plugin.domain.fields import decode_ids, encode_ids
 from ci_plugin.domain.model import Ticket
 from ci_plugin.errors import HostBadAnswer, HostRefused, NotFound, NotProvisionedError, UsageError
+from ci_plugin.hosts.redmine.delivery import RedmineDelivery
 from ci_plugin.hosts.redmine.kpi_search import RedmineKpiSearch
 from ci_plugin.hosts.redmine.metadata import MISSING, RedmineMetadata
 from ci_plugin.hosts.redmine.provisioning import RedmineProvisioning
@@ -71,7 +74,7 @@ PROJECT_CONTAINER = "(project)"  # container of a Redmine project seen as a link
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_-]{0,99}$")
 
 
-class RedmineAdapter(RedmineKpiSearch, RedmineRelations, RedmineProvisioning, RedmineMetadata):
+class RedmineAdapter(RedmineKpiSearch, RedmineDelivery, RedmineRelations, RedmineProvisioning, RedmineMetadata):
     """Redmine 5 (REST): improvements are issues of one tracker in one project, with custom fields."""
 
     name = "redmine"

@@ -42,6 +42,7 @@ class RedmineMetadata(HostAdapter):
         self.project_mode: str = redmine["project_mode"]
         self.project_tracker: str = redmine["project_tracker"]
         self.project_field: str = redmine["project_field"]
+        self.change_tracker: str = redmine["change_tracker"]
         self.candidate_trackers: list[str] = redmine["candidate_trackers"]
         self._trackers: dict[str, dict[str, Any]] | None = None
         self._statuses: list[dict[str, Any]] | None = None

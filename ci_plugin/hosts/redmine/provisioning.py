@@ -36,17 +36,21 @@ class RedmineProvisioning(RedmineMetadata):
                 "identifier": self.project_ident,
                 "description": "Continual improvement register (ci-plugin)",
                 "is_public": False,
-                "tracker_ids": [tracker["id"]],
+                "tracker_ids": [self.trackers()[n]["id"] for n in rails_script.register_trackers(self.config)
+                                if n in self.trackers()],
             }}
             self.session.request("POST", "projects.json", json=body)
             self._project_read = False
             return [Change("created", f"project {self.project_ident} (tracker {self.tracker_name})")]
         changes: list[Change] = []
         tracker_ids = [t["id"] for t in project.get("trackers") or []]
-        if tracker is not None and tracker["id"] not in tracker_ids:
+        known = self.trackers()
+        missing = [name for name in rails_script.register_trackers(self.config)
+                   if name in known and known[name]["id"] not in tracker_ids]
+        if missing:
             self.session.request("PUT", f"projects/{project['id']}.json",
-                                 json={"project": {"tracker_ids": tracker_ids + [tracker["id"]]}})
-            changes.append(Change("updated", f"project {self.project_ident}: tracker {self.tracker_name} enabled"))
+                                 json={"project": {"tracker_ids": tracker_ids + [known[n]["id"] for n in missing]}})
+            changes.append(Change("updated", f"project {self.project_ident}: tracker {', '.join(missing)} enabled"))
         modules = [m["name"] for m in project.get("enabled_modules") or []]
         if "issue_tracking" not in modules:
             self.session.request("PUT", f"projects/{project['id']}.json",
@@ -83,6 +87,7 @@ class RedmineProvisioning(RedmineMetadata):
                                     "" if default == want else f"default status is {default!r}, the register needs {want!r}"))
         others = [self.problem_tracker] + ([self.project_tracker] if self.project_mode == "issue" else [])
         for name in dict.fromkeys(others + list(self.candidate_trackers)):
+        others.append(self.change_tracker)
             if name != self.tracker_name:
                 findings.append(Finding(f"tracker {name}", name in trackers, "" if name in trackers else MISSING))
         for state in STATES:
@@ -129,8 +134,10 @@ class RedmineProvisioning(RedmineMetadata):
         if project is None:
             return Finding(name, False, "missing: run `ci-plugin setup` (or the provisioning script)")
         problems = []
-        if self.tracker_name not in {t.get("name") for t in project.get("trackers") or []}:
-            problems.append(f"tracker {self.tracker_name} not enabled")
+        enabled = {t.get("name") for t in project.get("trackers") or []}
+        absent = [name for name in rails_script.register_trackers(self.config) if name not in enabled]
+        if absent:
+            problems.append(f"tracker {', '.join(absent)} not enabled")
         if "issue_tracking" not in {m.get("name") for m in project.get("enabled_modules") or []}:
             problems.append("module issue tracking not enabled")
         return Finding(name, not problems, "; ".join(problems) + (": run `ci-plugin setup`" if problems else ""))

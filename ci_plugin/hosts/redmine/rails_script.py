@@ -88,6 +88,16 @@ def custom_fields(config: Any) -> list[dict[str, Any]]:
     return wanted
 
 
+def register_trackers(config: Any) -> list[str]:
+    """Trackers enabled in the register's project: the register's, and those of the delivery
+    records ``plan`` creates there (change records; project records in project_mode "issue")."""
+    redmine = config.section("redmine")
+    wanted = [redmine["tracker"], redmine["change_tracker"]]
+    if redmine["project_mode"] == "issue":
+        wanted.append(redmine["project_tracker"])
+    return list(dict.fromkeys(wanted))
+
+
 def build(config: Any) -> dict[str, Any]:
     """The JSON spec of ``rails_script.rb`` for this configuration."""
     redmine, _, _, states = _config_sections(config)
@@ -106,7 +116,7 @@ def build(config: Any) -> dict[str, Any]:
     others = [redmine["problem_tracker"]]
     if redmine["project_mode"] == "issue":
         others.append(redmine["project_tracker"])
-    others += redmine["candidate_trackers"]
+    others += [redmine["change_tracker"]] + redmine["candidate_trackers"]
     for name in others:
         if name != tracker and name not in [t["name"] for t in trackers]:
             trackers.append({"name": name})
@@ -124,7 +134,7 @@ def build(config: Any) -> dict[str, Any]:
         "projects": [{
             "identifier": redmine["project"],
             "name": redmine["project"].replace("-", " ").replace("_", " ").capitalize(),
-            "trackers": [tracker],
+            "trackers": register_trackers(config),
             "is_public": False,
             "description": "Continual improvement register (ci-plugin)",
         }],

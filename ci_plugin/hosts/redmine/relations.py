@@ -56,7 +56,8 @@ class RedmineRelations(RedmineMetadata):
         roles = {self.tracker_name: link_kinds.ROLE_REGISTER, self.problem_tracker: link_kinds.ROLE_PROBLEM}
         if self.project_mode == "issue":
             roles.setdefault(self.project_tracker, link_kinds.ROLE_PROJECT)
-        wanted = {key: self.link_types[key] for key in ("problem", "project", "follow_up")}
+        roles.setdefault(self.change_tracker, link_kinds.ROLE_CHANGE)
+        wanted = {key: self.link_types[key] for key in ("problem", "project", "change", "follow_up")}
         return link_kinds.classify(pairs, role_of={o: roles.get(t, link_kinds.ROLE_OTHER) for o, t in tracker_of.items()},
                               relations={**wanted, "depends_on": DEPENDS_ON}, sources=sources, outside=outside)
 

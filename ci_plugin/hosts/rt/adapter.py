@@ -21,6 +21,8 @@ RT quirks handled here and nowhere else:
   cached reads of queues and custom fields, the REST2 pager;
 * :mod:`.provisioning` (:class:`~.provisioning.RTProvisioning`): ``provision``,
   ``manual_steps`` and ``check`` (``setup`` and ``doctor``);
+* :mod:`.delivery` (:class:`~.delivery.RTDelivery`): project and change tickets for ``plan``
+  and ``progress``;
 * :mod:`.kpi_search` (:class:`~.kpi_search.RTKpiSearch`): TicketSQL searches over a window
   and status history, for KPIs computed from tickets (``measure --query``);
 * this module: the record mapping (tickets, fields, links, searches, the candidate flag) and
@@ -39,6 +41,7 @@ from ci_plugin.domain import fields as register_fields
 from ci_plugin.domain import links as link_kinds
 from ci_plugin.domain.model import Ticket
 from ci_plugin.errors import HostRefused, NotFound, UsageError
+from ci_plugin.hosts.rt.delivery import RTDelivery
 from ci_plugin.hosts.rt.kpi_search import RTKpiSearch
 from ci_plugin.hosts.rt.metadata import RTMetadata
 from ci_plugin.hosts.rt.provisioning import RTProvisioning
@@ -64,7 +67,7 @@ def _sql_quote(value: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-class RTAdapter(RTKpiSearch, RTProvisioning, RTMetadata):
+class RTAdapter(RTKpiSearch, RTDelivery, RTProvisioning, RTMetadata):
     """Request Tracker 5 (REST2): improvements are tickets of one queue with custom fields."""
 
     name = "rt"
@@ -117,11 +120,12 @@ class RTAdapter(RTKpiSearch, RTProvisioning, RTMetadata):
         targets = sorted({t for t, _ in pairs if outside or t not in sources}, key=int)
         queue_of = self._queues_of(targets) if targets else {}
         roles = {self._queue_id(self.queue_name): link_kinds.ROLE_REGISTER}
-        for name, role in ((self.problem_queue, link_kinds.ROLE_PROBLEM), (self.project_queue, link_kinds.ROLE_PROJECT)):
+        for name, role in ((self.problem_queue, link_kinds.ROLE_PROBLEM), (self.project_queue, link_kinds.ROLE_PROJECT),
+                           (self.change_queue, link_kinds.ROLE_CHANGE)):
             queue = self.queue(name)
             if queue is not None:
                 roles.setdefault(str(queue["id"]), role)
-        relations = {key: _LINK_REFS[self.link_types[key]] for key in ("problem", "project")}
+        relations = {key: _LINK_REFS[self.link_types[key]] for key in ("problem", "project", "change")}
         relations.update(follow_up="referred-to-by", depends_on="depends-on")
         return link_kinds.classify(pairs, role_of={t: roles.get(q, link_kinds.ROLE_OTHER) for t, q in queue_of.items()},
                               relations=relations, sources=sources, outside=outside)

@@ -34,6 +34,7 @@ class RTMetadata(HostAdapter):
         self.queue_name: str = rt["queue"]
         self.problem_queue: str = rt["problem_queue"]
         self.project_queue: str = rt["project_queue"]
+        self.change_queue: str = rt["change_queue"]
         self.lifecycle_name: str = rt["lifecycle"]
         self.candidate_queues: list[str] = rt["candidate_queues"]
         self._queues: dict[str, dict[str, Any] | None] = {}

@@ -65,7 +65,7 @@ class RTProvisioning(RTMetadata):
                 changes.append(Change("updated", f"queue {self.queue_name} lifecycle -> {self.lifecycle_name}"))
         else:
             changes.append(Change("unchanged", f"queue {self.queue_name}"))
-        for name in (self.problem_queue, self.project_queue):
+        for name in (self.problem_queue, self.project_queue, self.change_queue):
             if self.queue(name) is None:
                 self.session.request("POST", "queue", json={"Name": name, "Description": "Linked from improvements (ci-plugin)"})
                 self._queues.pop(name, None)
@@ -108,7 +108,7 @@ class RTProvisioning(RTMetadata):
                 f"lifecycle {self.lifecycle_name}", ok,
                 "" if ok else f"queue uses lifecycle {queue.get('Lifecycle')!r}: install the snippet `ci-plugin setup` prints, restart RT, run setup again",
             ))
-        for name in (self.problem_queue, self.project_queue):
+        for name in (self.problem_queue, self.project_queue, self.change_queue):
             present = self.queue(name) is not None
             findings.append(Finding(f"queue {name}", present, "" if present else "missing: run `ci-plugin setup`"))
         applied: dict[str, set[str]] = {}
