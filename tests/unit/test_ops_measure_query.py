@@ -170,3 +170,15 @@ def test_watch_refreshes_query_kpis_of_measuring_improvements_once_per_interval(
     assert fresh.tick(NOW + timedelta(hours=2)) == []
     assert fresh.tick(NOW + timedelta(days=1, hours=1)) == []  # this process's own interval
     assert measure_query.refresh_measuring(desk.register, 86400, NOW + timedelta(days=1)) == [(imp, "resets")]
+
+
+def test_a_watch_pass_refreshes_the_measuring_kpis(desk, tickets):
+    from ci_plugin.ops import sync as sync_ops
+
+    imp = improvement(desk, "measuring")
+    measure_query.define(desk.register, imp, "resets", query=QUERY, metric="count",
+                         baseline_window="2026-11-01..2026-11-08", target=1, now=NOW)
+    desk.store.tickets[imp].history = [[desk.adapter.states.host_status("in-progress"), at(14)]]
+    assert sync_ops.watch(desk.register, 1, passes=1, sleep=lambda seconds: None) == 1
+    stored = desk.register.get(imp).get("measurements")[0]
+    assert stored["actual"] == 2.0 and stored["provenance"]["actual"]["window"]["from"] == "2026-11-14T00:00:00Z"
