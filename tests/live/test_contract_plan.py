@@ -55,9 +55,11 @@ def test_plan_refuses_an_improvement_in_new_and_writes_nothing(host, run_cli):
     result = run_cli("--config", host.config_path, "plan", imp, "--create-change")
     assert result.code == 2 and len(result.err.strip().splitlines()) == 1
     assert f"improvement {imp} is 'new'" in result.err and "--force" in result.err
-    assert host.linked(imp, "changes") == [] and host.comments(imp) == before
+    assert host.comments(imp) == before
     if host.name in PLANS:  # no record was made: the test's tag is only on the source and the improvement
-        assert set(host.titled(host.tag)) <= {source, imp}
+        assert host.linked(imp, "changes") == [] and set(host.titled(host.tag)) <= {source, imp}
+    else:  # the Zammad example has no change records at all
+        assert host.linked(imp, "projects") == []
 
 
 def test_plan_needs_a_kind(host, run_cli):

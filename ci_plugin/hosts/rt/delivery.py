@@ -8,16 +8,17 @@ of its project). The record is created with that link in the same POST (the reve
 e.g. ``HasMember``), so an answer lost in transit leaves a record that the improvement's links
 already show: nothing to search for.
 
-Progress reads, for a batch of improvements: one search for the records linked to them (their
-``_hyperlinks`` name the improvements and the ``MemberOf`` children), then per hundred records
-and children one search for their queues and one for those in an inactive status
-(``Status = '__Inactive__'``, which RT resolves per queue lifecycle). Tickets of the register
+Progress reads, per hundred ids, searched by ``id`` only: the improvements (their ``_hyperlinks``
+name the linked tickets), the linked tickets (queue, and ``_hyperlinks`` naming their
+``MemberOf`` children), then the records and children: their queues, and those in an inactive
+status (``Status = '__Inactive__'``, which RT resolves per queue lifecycle). Link clauses
+(``HasMember = 7``) are avoided: each is a join, and past SQLite's limit of 64 RT answers an
+empty list, not an error. Tickets of the register
 queue (the improvement itself, other improvements) are never counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from ci_plugin.domain import links as link_kinds
@@ -30,10 +31,6 @@ REVERSE = {"RefersTo": "ReferredToBy", "ReferredToBy": "RefersTo", "DependsOn": 
 #: The ``ref`` of each link type in REST2 ``_hyperlinks``.
 REFS = {"RefersTo": "refers-to", "ReferredToBy": "referred-to-by", "DependsOn": "depends-on",
         "DependedOnBy": "depended-on-by", "MemberOf": "parent", "HasMember": "child"}
-#: Improvements per search for their delivery records (keeps the TicketSQL in a URL short).
-BATCH = 50
-
-
 def _quote(value: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -69,46 +66,43 @@ class RTDelivery(RTMetadata):
 
     def delivery_items(self, improvement_ids: list[str]) -> dict[str, dict[str, bool]]:
         wanted = [str(i) for i in improvement_ids]
-        records: dict[str, set[str]] = {i: set() for i in wanted}  # improvement -> record ids
-        children: dict[str, set[str]] = {}  # record -> child ids
-        for start in range(0, len(wanted), BATCH):
-            chunk = wanted[start : start + BATCH]
-            for record_id, improvements, kids in self._records_of(chunk):
-                children.setdefault(record_id, set()).update(kids)
-                for improvement in improvements:
-                    records[improvement].add(record_id)
-        everything = sorted(set(children) | {c for kids in children.values() for c in kids}, key=int)
+        queue_of_kind = {}
+        for kind in link_kinds.DELIVERY:
+            queue = self.queue(self.delivery_queue(kind))
+            if queue is not None:
+                queue_of_kind[kind] = str(queue["id"])
+        targets: dict[str, set[tuple[str, str]]] = {}  # improvement -> (target, kind) by the kind's link
+        refs = {kind: REFS[self.link_type(kind)] for kind in queue_of_kind}  # both "parent" by default
+        for item in self._by_ids(wanted, "_hyperlinks"):
+            targets[str(item["id"])] = {(str(h["id"]), kind) for h in item.get("_hyperlinks") or []
+                                        for kind, ref in refs.items() if h.get("type") == "ticket" and h.get("ref") == ref}
+        candidates = sorted({t for pairs in targets.values() for t, _ in pairs}, key=int)
+        records: dict[str, tuple[str, set[str]]] = {}  # record -> (queue id, its MemberOf children)
+        for item in self._by_ids(candidates, "Queue,_hyperlinks"):
+            kids = {str(h["id"]) for h in item.get("_hyperlinks") or [] if h.get("type") == "ticket" and h.get("ref") == "child"}
+            records[str(item["id"])] = (_queue_id(item), kids)
+        linked = {imp: {t for t, kind in pairs if t in records and records[t][0] == queue_of_kind[kind]}
+                  for imp, pairs in targets.items()}
+        everything = sorted({r for ids in linked.values() for r in ids}
+                            | {c for ids in linked.values() for r in ids for c in records[r][1]}, key=int)
         done = self._done_outside_register(everything)
         result: dict[str, dict[str, bool]] = {}
-        for improvement, ids in records.items():
-            items = {r for r in ids if r in done} | {c for r in ids for c in children[r] if c in done}
+        for improvement in wanted:
+            ids = linked.get(improvement, set())
+            items = {r for r in ids if r in done} | {c for r in ids for c in records[r][1] if c in done}
             items.discard(improvement)
             result[improvement] = {i: done[i] for i in sorted(items, key=int)}
         return result
 
-    def _records_of(self, chunk: list[str]) -> Iterator[tuple[str, set[str], set[str]]]:
-        """``(record id, improvements of chunk it is linked to, its MemberOf children)`` of every
-        project or change ticket linked to an improvement of ``chunk`` (one paged search)."""
-        clauses, ref_of = [], {}
-        for kind in link_kinds.DELIVERY:
-            queue = self.queue(self.delivery_queue(kind))
-            if queue is None:
-                continue
-            reverse = REVERSE[self.link_type(kind)]
-            ref_of[str(queue["id"])] = REFS[reverse]
-            linked = " OR ".join(f"{reverse} = {i}" for i in chunk)
-            clauses.append(f"(Queue = {_quote(self.delivery_queue(kind))} AND ({linked}))")
-        if not clauses:
-            return
-        members = set(chunk)
-        params = {"query": " OR ".join(clauses), "fields": "Queue,_hyperlinks", "orderby": "id"}
-        for item in self._pages("tickets", params):
-            ref = ref_of.get(_queue_id(item))
-            hyperlinks = [h for h in item.get("_hyperlinks") or [] if h.get("type") == "ticket"]
-            improvements = {str(h["id"]) for h in hyperlinks if h.get("ref") == ref and str(h["id"]) in members}
-            kids = {str(h["id"]) for h in hyperlinks if h.get("ref") == "child"}
-            if improvements:
-                yield str(item["id"]), improvements, kids
+    def _by_ids(self, ids: list[str], fields: str) -> list[dict[str, Any]]:
+        """The tickets ``ids`` with ``fields``, one search per hundred ids (``id =`` clauses need no
+        join: link clauses such as ``HasMember = 7`` each add one, and past SQLite's 64 RT
+        answers an empty list instead of an error)."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(ids), self.page_size):
+            where = " OR ".join(f"id = {i}" for i in ids[start : start + self.page_size])
+            found.extend(self._pages("tickets", {"query": where, "fields": fields, "orderby": "id"}))
+        return found
 
     def _done_outside_register(self, ids: list[str]) -> dict[str, bool]:
         """Of ``ids``, those outside the register queue, each -> whether its status is inactive:
