@@ -86,8 +86,8 @@ class RedmineProvisioning(RedmineMetadata):
             findings.append(Finding(f"tracker {self.tracker_name}", default == want,
                                     "" if default == want else f"default status is {default!r}, the register needs {want!r}"))
         others = [self.problem_tracker] + ([self.project_tracker] if self.project_mode == "issue" else [])
-        for name in dict.fromkeys(others + list(self.candidate_trackers)):
         others.append(self.change_tracker)
+        for name in dict.fromkeys(others + list(self.candidate_trackers)):
             if name != self.tracker_name:
                 findings.append(Finding(f"tracker {name}", name in trackers, "" if name in trackers else MISSING))
         for state in STATES:
