@@ -346,7 +346,7 @@ def test_the_provisioning_script_embeds_the_spec_of_the_configuration(tmp_path):
         "description": "ci-plugin: Set by an agent to ask for conversion into an improvement",
         "possible_values": ["yes", "converted"]}
     assert (by_name["CI Source Ticket"]["format"], by_name["CI Assessment"]["format"]) == ("string", "text")
-    assert spec["projects"][0]["trackers"] == ["CIR"]
+    assert spec["projects"][0]["trackers"] == ["CIR", "Change", "Project"]  # the register and the delivery records
     assert spec["settings"] == {"rest_api_enabled": "1", "login_required": "1", "cross_project_issue_relations": "1"}
     if shutil.which("ruby"):
         script = tmp_path / "p.rb"
