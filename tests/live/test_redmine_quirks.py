@@ -48,8 +48,8 @@ def test_setup_twice_is_complete_idempotent_and_the_printed_script_changes_nothi
     checks = json.loads(ok(run_cli, redmine, "doctor", "--json").out)
     assert all(c["ok"] for c in checks), [c for c in checks if not c["ok"]]
     names = [c["check"] for c in checks]
-    assert names[0] == "connection and credentials" and len(names) == 1 + 5 + 9 + 16 + 2
-    for name in ("tracker Improvement", "tracker Problem", "tracker Project", "status new", "status closed",
+    assert names[0] == "connection and credentials" and len(names) == 1 + 6 + 9 + 16 + 2
+    for name in ("tracker Improvement", "tracker Problem", "tracker Project", "tracker Change", "status new", "status closed",
                  "custom field CI Source Ticket", "custom field Improvement candidate", "project improvements",
                  "setting login_required"):
         assert name in names
@@ -57,7 +57,7 @@ def test_setup_twice_is_complete_idempotent_and_the_printed_script_changes_nothi
     script = ok(run_cli, redmine, "setup", "--print-provisioning").out
     done = run_provisioning(script, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1].endswith("0 created, 0 updated, 62 unchanged, 0 conflicts - nothing to change")
+    assert done.stdout.splitlines()[-1].endswith("0 created, 0 updated, 63 unchanged, 0 conflicts - nothing to change")
 
 
 def test_convert_a_bug_into_an_improvement_then_again_the_same(redmine, run_cli):
