@@ -86,3 +86,18 @@ def test_the_checker_finds_a_function_level_import_up_the_layers(tmp_path):
 def test_the_checker_names_a_module_outside_every_layer(tmp_path):
     edges = _package(tmp_path, {"stray.py": "import json\n"})
     assert "ci_plugin.stray belongs to no layer" in architecture.layer_violations(edges)
+
+
+#: Where the project's own Python lives (docs/examples holds the example plugins a plugin author copies).
+SOURCE_TREES = ("ci_plugin", "hooks", "bench", "scripts", "docs/examples")
+MAX_MODULE_LINES = 400
+
+
+def test_every_module_stays_under_the_size_limit():
+    """One job per module: none of the project's modules grows past MAX_MODULE_LINES lines."""
+    modules = [p for tree in SOURCE_TREES for p in (ROOT / tree).rglob("*.py")
+               if not any(part in ("build", ".venv", "__pycache__") for part in p.relative_to(ROOT).parts)]
+    assert len(modules) > 50
+    too_long = {str(p.relative_to(ROOT)): n for p in modules
+                if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert too_long == {}
