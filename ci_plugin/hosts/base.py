@@ -266,3 +266,15 @@ class HostAdapter(abc.ABC):
         (RT transactions, Redmine journals), or ``None`` when it never did or the host cannot
         tell (the default)."""
         return None
+
+    def container_name(self, ticket: Ticket) -> str:
+        """The name of the queue, tracker or group holding ``ticket`` (``stats`` counts
+        improvements per source queue/tracker); the default is ``ticket.container``."""
+        return ticket.container
+
+    def status_history(self, ticket_id: str) -> list[tuple[str, datetime]] | None:
+        """Every status change of the ticket, oldest first, as ``(new host status, when)``
+        (aware UTC datetimes), read from the host's history (RT transactions, Redmine journals):
+        what ``stats`` needs for the time spent in each state. ``None`` when the host cannot
+        tell (the default)."""
+        return None

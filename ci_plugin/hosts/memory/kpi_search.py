@@ -95,3 +95,8 @@ class MemoryKpiSearch(HostAdapter):
         history = self._call("entered_status_at", "GET", lambda: list(self.store.ticket(str(ticket_id)).history))
         times = [when for name, when in history if name.lower() == status.lower()]
         return _time(times[-1]) if times else None
+
+    def status_history(self, ticket_id: str) -> list[tuple[str, datetime]] | None:
+        """Every status change of the ticket, oldest first (the store's history)."""
+        history = self._call("status_history", "GET", lambda: list(self.store.ticket(str(ticket_id)).history))
+        return [(name, moment) for name, when in history if (moment := _time(when)) is not None]

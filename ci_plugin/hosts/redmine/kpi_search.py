@@ -106,3 +106,17 @@ class RedmineKpiSearch(RedmineMetadata):
                         and str(detail.get("new_value")) == str(wanted.get("id")):
                     found = redmine_time(journal.get("created_on")) or found
         return found
+
+    def status_history(self, ticket_id: str) -> list[tuple[str, datetime]] | None:
+        """Every journal that changed the issue's status, oldest first (one request)."""
+        names = {str(s.get("id")): str(s.get("name", "")) for s in self.statuses()}
+        issue = self.session.request_json("GET", f"issues/{ticket_id}.json", expect=dict,
+                                          params={"include": "journals"}).get("issue") or {}
+        changes = []
+        for journal in issue.get("journals") or []:
+            for detail in (journal.get("details") or []) if isinstance(journal, dict) else []:
+                if isinstance(detail, dict) and detail.get("property") == "attr" and detail.get("name") == "status_id":
+                    when = redmine_time(journal.get("created_on"))
+                    if when is not None:
+                        changes.append((names.get(str(detail.get("new_value")), str(detail.get("new_value"))), when))
+        return sorted(changes, key=lambda change: change[1])

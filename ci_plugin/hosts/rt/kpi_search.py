@@ -65,3 +65,17 @@ class RTKpiSearch(RTMetadata):
             if item.get("Type") == "Status" and str(item.get("NewValue", "")).lower() == status.lower():
                 found = rt_time(item.get("Created")) or found
         return found
+
+    def status_history(self, ticket_id: str) -> list[tuple[str, datetime]] | None:
+        """Every ``Status`` transaction of the ticket, oldest first (its history, all pages)."""
+        changes = []
+        for item in self._pages(f"ticket/{ticket_id}/history", {"fields": "Type,Field,NewValue,Created"}):
+            when = rt_time(item.get("Created"))
+            if item.get("Type") == "Status" and when is not None:
+                changes.append((str(item.get("NewValue", "")), when))
+        return sorted(changes, key=lambda change: change[1])
+
+    def container_name(self, ticket) -> str:  # type: ignore[no-untyped-def]
+        """The name of the ticket's queue (``container`` holds its id; one cached read per queue)."""
+        queue = self.queue(ticket.container) if ticket.container else None
+        return str(queue.get("Name") or ticket.container) if isinstance(queue, dict) else ticket.container
