@@ -102,3 +102,11 @@ def test_effort_and_period_arithmetic():
     assert budget.period_of("not a date", "month") is None
     assert budget.capacity_of({"default": {"effort_days": 1, "money": 2}, "2027-Q1": {"money": 9}}, "2027-Q1") \
         == {"effort_days": 1.0, "money": 9.0}
+
+
+@pytest.mark.parametrize("bad", ["2027-Q5", "2027-13", "next quarter"])
+def test_the_cli_refuses_a_bad_period_in_one_line_before_reading(bad, capsys, tmp_path):
+    from ci_plugin.cli import main
+    assert main(["--config", str(tmp_path / "missing.toml"), "capacity", "--period", bad]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "--period" in captured.err
