@@ -90,3 +90,26 @@ def capacity(register: ImprovementRegister, period: str | None = None) -> dict[s
 
 def _id_key(value: str) -> tuple[int, str]:
     return (int(value), value) if value.isdigit() else (10**18, value)
+
+
+def overcommitment(register: ImprovementRegister, improvement: Improvement) -> str | None:
+    """Why committing ``improvement`` would over-commit its period (None when it fits, or when it
+    has no target date): the period, and the effort and money it would reach against capacity."""
+    table = settings(register)
+    where = period_for(improvement, table)
+    if where is None:
+        return None
+    entry = capacity(register, where)["periods"][0]
+    mine = improvement.id in entry["improvements"]
+    days, cash = need(improvement, table)
+    over = []
+    for key, own, unit in (("effort_days", days, " person-days"), ("money", cash, "")):
+        figures = entry[key]
+        total = figures["committed"] + (0.0 if mine else own)
+        if total > figures["capacity"] + 1e-9:
+            over.append(f"{key.replace('_', ' ')} {total:.12g} of {figures['capacity']:.12g}{unit} "
+                        f"({total - figures['capacity']:.12g} over)")
+    if not over:
+        return None
+    return (f"improvement {improvement.id} would over-commit {where}: " + ", ".join(over)
+            + f"; free up capacity, move its target date, or raise [budget.\"{where}\"]")

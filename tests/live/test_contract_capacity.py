@@ -23,7 +23,7 @@ def _improvement(host, run_cli, config, title, state):
     made = run_cli(*config, "convert", host.ticket(title), "--category", "process")
     assert made.code == 0, made.err
     imp = made.out.strip()
-    for step in ("assessing", state):
+    for step in dict.fromkeys(("assessing", state)):
         moved = run_cli(*config, "transition", imp, step)
         assert moved.code == 0, moved.err
     return imp
@@ -57,3 +57,23 @@ def test_capacity_refuses_a_period_of_the_other_kind(host, run_cli, tmp_path):
     result = run_cli(*config, "capacity", "--period", "2027-01", "--json")
     assert result.code == 2 and result.out == "" and result.err.count("\n") == 1
     assert "--period" in result.err and "Traceback" not in result.err
+
+
+def test_require_capacity_refuses_an_approval_that_over_commits(host, run_cli, tmp_path):
+    year = random.randint(3000, 9000)
+    config = _config(host, tmp_path, year)
+    with open(config[1], "a", encoding="utf-8") as file:
+        file.write('\n[hooks]\nenabled = ["require_capacity"]\n')
+    first = _improvement(host, run_cli, config, f"Capacity guard A {year}", "assessing")
+    second = _improvement(host, run_cli, config, f"Capacity guard B {year}", "assessing")
+    host.register.write_values(first, {"size": "L", "target_date": f"{year}-04-10"})  # 40 > 20
+    host.register.write_values(second, {"size": "S", "target_date": f"{year}-04-11"})  # 5 <= 20
+    refused = run_cli(*config, "transition", first, "approved")
+    assert refused.code == 5 and refused.err.count("\n") == 1, refused.err
+    assert (f"require_capacity: improvement {first} would over-commit {year}-Q2: "
+            "effort days 40 of 20 person-days (20 over)") in refused.err
+    assert host.status(first) == host.status(second)  # refused: still in assessing on the host
+    moved = run_cli(*config, "transition", second, "approved")
+    assert moved.code == 0, moved.err
+    doc = json.loads(run_cli(*config, "capacity", "--period", f"{year}-Q2", "--json").out)
+    assert doc["periods"][0]["improvements"] == [second]

@@ -110,3 +110,32 @@ def test_the_cli_refuses_a_bad_period_in_one_line_before_reading(bad, capsys, tm
     assert main(["--config", str(tmp_path / "missing.toml"), "capacity", "--period", bad]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and "--period" in captured.err
+
+
+def test_require_capacity_refuses_an_approval_that_over_commits_naming_period_and_figures():
+    from ci_plugin.errors import VetoError
+    from ci_plugin.ops.transition import transition
+    desk = Desk(BUDGET, enabled=["require_capacity"])
+    add(desk, "holds 50 days", size="M", target="2027-01-15", case={"benefit": 1, "effort_days": 50, "cost": 100})
+    fits = add(desk, "fits", state="assessing", size="S", target="2027-02-01")
+    too_big = add(desk, "too big", state="assessing", size="L", target="2027-03-01")
+    transition(desk.register, fits, "approved")  # 50 + 5 <= 60
+    assert desk.store.tickets[fits].status == "approved"
+    with pytest.raises(VetoError) as refused:
+        transition(desk.register, too_big, "approved")  # 55 + 40 > 60
+    assert refused.value.plugin == "require_capacity"
+    assert refused.value.reason.startswith(f"improvement {too_big} would over-commit 2027-Q1: "
+                                           "effort days 95 of 60 person-days (35 over)")
+    assert "money" not in refused.value.reason  # 100 of 50000 fits
+    assert desk.store.tickets[too_big].status == "assessing"
+    unscheduled = add(desk, "no target date", state="assessing", size="XL")
+    transition(desk.register, unscheduled, "approved")  # no period: not refused
+    assert desk.store.tickets[unscheduled].status == "approved"
+
+
+def test_require_capacity_is_off_until_enabled():
+    from ci_plugin.ops.transition import transition
+    desk = Desk('[budget.default]\neffort_days = 0\n')
+    imp = add(desk, "big", state="assessing", size="XL", target="2027-03-01")
+    transition(desk.register, imp, "approved")
+    assert desk.store.tickets[imp].status == "approved"
