@@ -36,6 +36,7 @@ def add_parsers(add) -> None:
     p.add_argument("--running-cost", type=number, help="yearly running cost")
     p.add_argument("--cost-of-inaction", type=number, help="yearly cost of doing nothing")
     p.add_argument("--currency", help="ISO currency code, e.g. EUR")
+    p.add_argument("--effort-days", type=number, help="effort to implement in person-days (capacity and budget)")
 
     p = add("prioritize", "score and rank every open improvement; write back what changed", run_prioritize)
     p.add_argument("--model", help="rank only assessments made with this model")
@@ -78,9 +79,11 @@ def run_models(args: argparse.Namespace) -> int:
 def run_case(args: argparse.Namespace) -> int:
     """Store the business case; print its summary."""
     case = {"benefit": args.benefit, "benefit_kpi": args.benefit_kpi, "cost": args.cost,
-            "running_cost": args.running_cost, "cost_of_inaction": args.cost_of_inaction, "currency": args.currency}
+            "running_cost": args.running_cost, "cost_of_inaction": args.cost_of_inaction, "currency": args.currency,
+            "effort_days": args.effort_days}
     if all(v is None for v in case.values()):
-        raise UsageError("give at least one of --benefit, --benefit-kpi, --cost, --running-cost, --cost-of-inaction")
+        raise UsageError("give at least one of --benefit, --benefit-kpi, --cost, --running-cost, --cost-of-inaction, "
+                         "--effort-days")
     improvement = record_business_case(open_register(args.config), args.improvement, case)
     if args.json:
         out_json(improvement.to_record())
