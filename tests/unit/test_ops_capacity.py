@@ -139,3 +139,22 @@ def test_require_capacity_is_off_until_enabled():
     imp = add(desk, "big", state="assessing", size="XL", target="2027-03-01")
     transition(desk.register, imp, "approved")
     assert desk.store.tickets[imp].status == "approved"
+
+
+def test_cut_line_walks_the_ranking_until_the_first_that_does_not_fit():
+    from ci_plugin.ops.capacity import cut_line
+    desk = Desk(BUDGET)
+    add(desk, "committed 30 days", size="M", target="2027-02-01", case={"benefit": 1, "effort_days": 30})
+    first = add(desk, "first 15", state="new", size="M")
+    second = add(desk, "second 40 does not fit", state="assessing", size="L")
+    third = add(desk, "third 5 would fit but is below the line", state="new", size="S")
+    money = add(desk, "fits the days, not the money", state="new", size="S",
+                case={"benefit": 1, "cost": 60000})
+    ranked = [desk.register.get(i) for i in (first, second, third)]
+    line = cut_line(desk.register, ranked, "2027-Q1")
+    assert line == {"period": "2027-Q1", "free": {"effort_days": 30.0, "money": 50000.0},
+                    "fits": [first], "below_line": [second, third]}
+    assert cut_line(desk.register, [desk.register.get(money)], "2027-Q1")["below_line"] == [money]
+    from datetime import date
+    assert cut_line(desk.register, ranked, today=date(2027, 8, 1))["period"] == "2027-Q3"  # default capacity 40
+    assert cut_line(desk.register, ranked, today=date(2027, 8, 1))["fits"] == [first]  # 15 + 40 > 40
