@@ -158,3 +158,17 @@ def test_cut_line_walks_the_ranking_until_the_first_that_does_not_fit():
     from datetime import date
     assert cut_line(desk.register, ranked, today=date(2027, 8, 1))["period"] == "2027-Q3"  # default capacity 40
     assert cut_line(desk.register, ranked, today=date(2027, 8, 1))["fits"] == [first]  # 15 + 40 > 40
+
+
+@pytest.mark.parametrize("table, where", [('[budget.default]\neffort_days = -1\n', "$.budget.default.effort_days"),
+                                          ('[budget."2027-Q1"]\nmoney = -5\n', "$.budget.2027-Q1.money"),
+                                          ('[budget."2027-Q5"]\neffort_days = 5\n', "$.budget.2027-Q5"),
+                                          ('[budget.size_days]\nXXL = 100\n', "$.budget.size_days")])
+def test_a_bad_budget_is_one_config_error_naming_the_key(table, where, capsys, tmp_path):
+    from ci_plugin.cli import main
+    from tests.unit.memory_desk import BASE
+    path = tmp_path / "ci.toml"
+    path.write_text(BASE + table, encoding="utf-8")
+    assert main(["--config", str(path), "capacity"]) != 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and where in captured.err
