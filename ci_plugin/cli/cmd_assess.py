@@ -11,9 +11,11 @@ from ci_plugin.cli import render
 from ci_plugin.cli.args import model_name, number, read_inputs
 from ci_plugin.cli.output import err, out, out_json, out_json_streamed, report_malformed, warn
 from ci_plugin.config import CONFIG_ENV
-from ci_plugin.domain import business_case
+from ci_plugin.domain import budget, business_case
 from ci_plugin.errors import UsageError
 from ci_plugin.ops.assess import assess, explain
+from ci_plugin.ops.capacity import cut_line
+from ci_plugin.ops.capacity import settings as capacity_settings
 from ci_plugin.ops.case import record_business_case
 from ci_plugin.ops.prioritize import prioritize
 
@@ -41,6 +43,9 @@ def add_parsers(add) -> None:
     p = add("prioritize", "score and rank every open improvement; write back what changed", run_prioritize)
     p.add_argument("--model", help="rank only assessments made with this model")
     p.add_argument("--dry-run", action="store_true", help="compute and print, write nothing")
+    p.add_argument("--fit-budget", action="store_true",
+                   help="draw the cut line: which ranked open improvements fit the period's free capacity and budget")
+    p.add_argument("--period", metavar="PERIOD", help="with --fit-budget: the period (default the one holding today)")
 
 
 def run_assess(args: argparse.Namespace) -> int:
@@ -104,15 +109,30 @@ def run_prioritize(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     model = model_name(args.model)
-    report = prioritize(open_register(args.config), model=model, dry_run=args.dry_run, progress=progress)
+    if args.period is not None and not args.fit_budget:
+        raise UsageError("--period goes with --fit-budget")
+    if args.period is not None and budget.period_of_kind(args.period) is None:
+        raise UsageError(f"--period {args.period!r}: not a quarter (2027-Q1) or a month (2027-01)")
+    register = open_register(args.config)
+    if args.period is not None:  # of [budget] period's kind, before anything is written
+        budget.check_period(args.period, capacity_settings(register).get("period", "quarter"))
+    report = prioritize(register, model=model, dry_run=args.dry_run, progress=progress)
     report_malformed(e.improvement for e in report.entries)
+    line = (cut_line(register, _Improvements(report.entries), args.period)
+            if args.fit_budget else None)
     if args.json:  # streamed entry by entry: a register of 100,000 is never one string
-        out_json_streamed({"writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings},
-                          "ranking", ({"rank": e.rank, "id": e.id, "score": e.score, "changed": e.changed,
-                                       "state": (i := e.improvement).state, "title": i.title}
-                                      for e in report.entries))
+        head: dict = {"writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings}
+        if line is not None:
+            head["fit_budget"] = line
+        out_json_streamed(head, "ranking", ({"rank": e.rank, "id": e.id, "score": e.score, "changed": e.changed,
+                                             "state": (i := e.improvement).state, "title": i.title}
+                                            for e in report.entries))
         return 0
     out(render.table(_Improvements(report.entries)))
+    if line is not None:
+        out(f"fit budget {line['period']} (free {line['free']['effort_days']:.12g} person-days, "
+            f"{line['free']['money']:.12g} money): fits {', '.join(line['fits']) or 'none'}; "
+            f"below the line {', '.join(line['below_line']) or 'none'}")
     for warning in report.warnings:
         warn(warning)
     verb = "would write" if report.dry_run else "wrote"

@@ -81,7 +81,3 @@ def figures(committed: float, capacity: float) -> dict[str, float]:
     return {"committed": round(committed, 6), "capacity": round(capacity, 6),
             "free": round(capacity - committed, 6)}
 
-
-def fits(need_days: float, need_money: float, effort: dict[str, float], cash: dict[str, float]) -> bool:
-    """Whether an improvement needing ``need_days`` and ``need_money`` fits the free figures."""
-    return need_days <= effort["free"] + 1e-9 and need_money <= cash["free"] + 1e-9

@@ -17,6 +17,7 @@ The periods listed are those holding a committed improvement and those given a t
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from typing import Any
 
 from ci_plugin.domain import budget as budget_module
@@ -113,3 +114,34 @@ def overcommitment(register: ImprovementRegister, improvement: Improvement) -> s
         return None
     return (f"improvement {improvement.id} would over-commit {where}: " + ", ".join(over)
             + f"; free up capacity, move its target date, or raise [budget.\"{where}\"]")
+
+
+def cut_line(register: ImprovementRegister, ranked: list[Improvement], period: str | None = None,
+             today: date | None = None) -> dict[str, Any]:
+    """The cut line of ``prioritize --fit-budget``: walking the ranked open improvements not yet
+    committed in rank order, those above the line fit what the period (``period``, default the
+    one holding today) has free in effort and money after the ones above them; the first that
+    does not fit draws the line, and it and everything ranked below it are ``below_line``.
+
+    Returns ``{"period", "free": {"effort_days", "money"}, "fits": [ids], "below_line": [ids]}``.
+    """
+    table = settings(register)
+    kind = table.get("period", "quarter")
+    if period is None:
+        period = budget_module.period_of(today or datetime.now(timezone.utc).date(), kind)
+    entry = capacity(register, period)["periods"][0]
+    free = {"effort_days": entry["effort_days"]["free"], "money": entry["money"]["free"]}
+    left = dict(free)
+    fits: list[str] = []
+    below: list[str] = []
+    for imp in ranked:
+        if imp.state in budget_module.COMMITTED_STATES:
+            continue
+        days, cash = need(imp, table)
+        if not below and days <= left["effort_days"] + 1e-9 and cash <= left["money"] + 1e-9:
+            fits.append(imp.id)
+            left["effort_days"] -= days
+            left["money"] -= cash
+        else:
+            below.append(imp.id)
+    return {"period": period, "free": free, "fits": fits, "below_line": below}

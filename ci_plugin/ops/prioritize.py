@@ -146,7 +146,7 @@ def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_r
 
 
 #: What a ranked entry keeps of its improvement's values (what the ranked table and JSON show).
-KEPT_VALUES = frozenset({"score", "rank", "category", "model", "size"})
+KEPT_VALUES = frozenset({"score", "rank", "category", "model", "size", "business_case"})
 
 
 def _compact(improvement: Improvement) -> tuple:

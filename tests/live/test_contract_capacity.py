@@ -77,3 +77,20 @@ def test_require_capacity_refuses_an_approval_that_over_commits(host, run_cli, t
     assert moved.code == 0, moved.err
     doc = json.loads(run_cli(*config, "capacity", "--period", f"{year}-Q2", "--json").out)
     assert doc["periods"][0]["improvements"] == [second]
+
+
+def test_prioritize_fit_budget_draws_the_cut_line(host, run_cli, tmp_path):
+    year = random.randint(3000, 9000)
+    config = _config(host, tmp_path, year)
+    big = _improvement(host, run_cli, config, f"Cut line XL {year}", "assessing")
+    host.register.write_values(big, {"size": "XL"})  # 80 days > the period's 20
+    result = run_cli(*config, "prioritize", "--dry-run", "--fit-budget", "--period", f"{year}-Q2", "--json")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    line = document["fit_budget"]
+    assert line["period"] == f"{year}-Q2" and line["free"] == {"effort_days": 20.0, "money": 1000.0}
+    assert big in line["below_line"] and big not in line["fits"]
+    open_ids = [e["id"] for e in document["ranking"] if e["state"] not in ("approved", "planned", "in-progress")]
+    assert line["fits"] + line["below_line"] == open_ids  # in rank order, every open one on a side
+    bad = run_cli(*config, "prioritize", "--fit-budget", "--period", f"{year}-Q5")
+    assert bad.code == 2 and bad.out == "" and bad.err.count("\n") == 1 and "--period" in bad.err

@@ -139,3 +139,36 @@ def test_require_capacity_is_off_until_enabled():
     imp = add(desk, "big", state="assessing", size="XL", target="2027-03-01")
     transition(desk.register, imp, "approved")
     assert desk.store.tickets[imp].status == "approved"
+
+
+def test_cut_line_walks_the_ranking_until_the_first_that_does_not_fit():
+    from ci_plugin.ops.capacity import cut_line
+    desk = Desk(BUDGET)
+    add(desk, "committed 30 days", size="M", target="2027-02-01", case={"benefit": 1, "effort_days": 30})
+    first = add(desk, "first 15", state="new", size="M")
+    second = add(desk, "second 40 does not fit", state="assessing", size="L")
+    third = add(desk, "third 5 would fit but is below the line", state="new", size="S")
+    money = add(desk, "fits the days, not the money", state="new", size="S",
+                case={"benefit": 1, "cost": 60000})
+    ranked = [desk.register.get(i) for i in (first, second, third)]
+    line = cut_line(desk.register, ranked, "2027-Q1")
+    assert line == {"period": "2027-Q1", "free": {"effort_days": 30.0, "money": 50000.0},
+                    "fits": [first], "below_line": [second, third]}
+    assert cut_line(desk.register, [desk.register.get(money)], "2027-Q1")["below_line"] == [money]
+    from datetime import date
+    assert cut_line(desk.register, ranked, today=date(2027, 8, 1))["period"] == "2027-Q3"  # default capacity 40
+    assert cut_line(desk.register, ranked, today=date(2027, 8, 1))["fits"] == [first]  # 15 + 40 > 40
+
+
+@pytest.mark.parametrize("table, where", [('[budget.default]\neffort_days = -1\n', "$.budget.default.effort_days"),
+                                          ('[budget."2027-Q1"]\nmoney = -5\n', "$.budget.2027-Q1.money"),
+                                          ('[budget."2027-Q5"]\neffort_days = 5\n', "$.budget.2027-Q5"),
+                                          ('[budget.size_days]\nXXL = 100\n', "$.budget.size_days")])
+def test_a_bad_budget_is_one_config_error_naming_the_key(table, where, capsys, tmp_path):
+    from ci_plugin.cli import main
+    from tests.unit.memory_desk import BASE
+    path = tmp_path / "ci.toml"
+    path.write_text(BASE + table, encoding="utf-8")
+    assert main(["--config", str(path), "capacity"]) != 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and where in captured.err
