@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator, Sequence
 
 from ci_plugin.app import load_config, load_plugins, open_register
 from ci_plugin.cli import render
 from ci_plugin.cli.args import model_name, number, read_inputs
-from ci_plugin.cli.output import err, out, out_json, report_malformed, warn
+from ci_plugin.cli.output import err, out, out_json, out_json_streamed, report_malformed, warn
 from ci_plugin.config import CONFIG_ENV
 from ci_plugin.domain import business_case
 from ci_plugin.errors import UsageError
@@ -35,6 +36,7 @@ def add_parsers(add) -> None:
     p.add_argument("--running-cost", type=number, help="yearly running cost")
     p.add_argument("--cost-of-inaction", type=number, help="yearly cost of doing nothing")
     p.add_argument("--currency", help="ISO currency code, e.g. EUR")
+    p.add_argument("--effort-days", type=number, help="effort to implement in person-days (capacity and budget)")
 
     p = add("prioritize", "score and rank every open improvement; write back what changed", run_prioritize)
     p.add_argument("--model", help="rank only assessments made with this model")
@@ -77,9 +79,11 @@ def run_models(args: argparse.Namespace) -> int:
 def run_case(args: argparse.Namespace) -> int:
     """Store the business case; print its summary."""
     case = {"benefit": args.benefit, "benefit_kpi": args.benefit_kpi, "cost": args.cost,
-            "running_cost": args.running_cost, "cost_of_inaction": args.cost_of_inaction, "currency": args.currency}
+            "running_cost": args.running_cost, "cost_of_inaction": args.cost_of_inaction, "currency": args.currency,
+            "effort_days": args.effort_days}
     if all(v is None for v in case.values()):
-        raise UsageError("give at least one of --benefit, --benefit-kpi, --cost, --running-cost, --cost-of-inaction")
+        raise UsageError("give at least one of --benefit, --benefit-kpi, --cost, --running-cost, --cost-of-inaction, "
+                         "--effort-days")
     improvement = record_business_case(open_register(args.config), args.improvement, case)
     if args.json:
         out_json(improvement.to_record())
@@ -102,14 +106,13 @@ def run_prioritize(args: argparse.Namespace) -> int:
     model = model_name(args.model)
     report = prioritize(open_register(args.config), model=model, dry_run=args.dry_run, progress=progress)
     report_malformed(e.improvement for e in report.entries)
-    if args.json:
-        out_json({
-            "writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings,
-            "ranking": [{"rank": e.rank, "id": e.improvement.id, "score": e.score, "changed": e.changed,
-                         "state": e.improvement.state, "title": e.improvement.title} for e in report.entries],
-        })
+    if args.json:  # streamed entry by entry: a register of 100,000 is never one string
+        out_json_streamed({"writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings},
+                          "ranking", ({"rank": e.rank, "id": e.id, "score": e.score, "changed": e.changed,
+                                       "state": (i := e.improvement).state, "title": i.title}
+                                      for e in report.entries))
         return 0
-    out(render.table([e.improvement for e in report.entries]))
+    out(render.table(_Improvements(report.entries)))
     for warning in report.warnings:
         warn(warning)
     verb = "would write" if report.dry_run else "wrote"
@@ -117,3 +120,20 @@ def run_prioritize(args: argparse.Namespace) -> int:
     err(f"prioritize: {len(report.entries)} ranked, {changed} changed, {verb} "
         f"{changed if report.dry_run else report.writes} update(s)")
     return 0
+
+
+class _Improvements(Sequence):
+    """The ranked entries' improvements as a sequence rebuilt on each pass, so the table's
+    two passes never hold 100,000 improvement objects at once."""
+
+    def __init__(self, entries: list):
+        self.entries = entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self.entries[index].improvement
+
+    def __iter__(self) -> Iterator:
+        return (entry.improvement for entry in self.entries)

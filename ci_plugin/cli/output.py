@@ -27,6 +27,30 @@ def out_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
 
 
+_STREAMED = "\u0000ci-plugin-streamed\u0000"
+
+
+def out_json_streamed(document: dict[str, Any], key: str, items: Iterable[Any]) -> None:
+    """Print ``document`` with ``document[key]`` = the list of ``items``, exactly as
+    :func:`out_json` would, but writing the list item by item: 100,000 ranked entries are
+    never held as one string or one list of dicts."""
+    text = json.dumps({**document, key: [_STREAMED]}, indent=2, sort_keys=True, default=str)
+    marker = json.dumps(_STREAMED)
+    head, tail = text.split(marker)
+    indent = head[head.rindex("\n") + 1:]  # the list's items are indented like the marker
+    opening, closing = head[:head.rindex("\n")], tail[tail.index("\n"):]  # "...: [" and "\n  ]..."
+    write = sys.stdout.write
+    first = True
+    for item in items:
+        write(opening + "\n" + indent if first else ",\n" + indent)
+        write(json.dumps(item, indent=2, sort_keys=True, default=str).replace("\n", "\n" + indent))
+        first = False
+    if first:  # no items: the empty list, as json.dumps writes it
+        write(opening + "]" + closing[closing.index("]") + 1:] + "\n")
+    else:
+        write(closing + "\n")
+
+
 def err(text: str) -> None:
     """Print a line to stderr."""
     sys.stderr.write(text + "\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ci_plugin.domain import business_case, kpi, kpi_metrics
@@ -47,7 +47,7 @@ def table(improvements: Iterable[Improvement], *, max_title: int = 60, positions
     """A fixed-width table of the register, one improvement per line; ``positions`` (default:
     computed from the order keys of ``improvements``) fill the RANK column; ``extra`` columns
     (``progress``) go before the title."""
-    improvements = list(improvements)
+    improvements = improvements if isinstance(improvements, Sequence) else list(improvements)  # passed over 3 times
     positions = positions_of(improvements) if positions is None else positions
     columns = TABLE_COLUMNS[:-1] + tuple((key, key.upper()) for key in extra) + TABLE_COLUMNS[-1:]
 
@@ -98,7 +98,7 @@ def csv_text(improvements: Iterable[Improvement], positions: dict[str, int] | No
     """The register as CSV (RFC 4180: CRLF line ends, so that a cell holding a carriage return
     is quoted too) with a header line (``rank``: the position, as in :func:`table`); every line
     ends with CRLF. Cells are neutralised (:func:`csv_row`). ``extra`` columns (``progress``) follow."""
-    improvements = list(improvements)
+    improvements = improvements if isinstance(improvements, Sequence) else list(improvements)  # passed over 3 times
     positions = positions_of(improvements) if positions is None else positions
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

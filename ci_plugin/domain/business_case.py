@@ -77,6 +77,8 @@ def summary(case: dict[str, Any] | None) -> str:
         parts.append(f"cost {_number(case['cost'])}{currency}")
     if case.get("running_cost") is not None:
         parts.append(f"running cost {_number(case['running_cost'])}{currency}/yr")
+    if case.get("effort_days") is not None:
+        parts.append(f"effort {_number(case['effort_days'])} person-days")
     if case.get("cost_of_inaction") is not None:
         parts.append(f"cost of inaction {_number(case['cost_of_inaction'])}{currency}/yr")
     if case.get("roi") is not None:

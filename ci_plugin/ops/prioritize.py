@@ -22,6 +22,7 @@ from typing import Any
 from ci_plugin.ops import concurrency
 from ci_plugin.domain import order_keys, workflow
 from ci_plugin.errors import CIPluginError, HostUnavailable, SchemaValidationError
+from ci_plugin.domain.fields import DecodedValues
 from ci_plugin.domain.model import Improvement
 from ci_plugin.domain.ranking import Rankable, rank
 from ci_plugin.register import ImprovementRegister
@@ -31,16 +32,29 @@ from ci_plugin.ops.assess import model_named, model_settings
 from ci_plugin.ops.unreachable import FailureStreak, failure_limit
 
 
-@dataclass
 class RankedEntry:
     """One line of the prioritised register: the improvement (slimmed to id, title, state, url
     and the values in :data:`KEPT_VALUES`), its position (1 = do first), its score, and whether
-    its score or order key changed."""
+    its score or order key changed.
 
-    improvement: Improvement
-    rank: int
-    score: float | None
-    changed: bool
+    The improvement is kept as one compact tuple (100,000 entries fit in little memory) and
+    :attr:`improvement` rebuilds an :class:`Improvement` from it on each access."""
+
+    __slots__ = ("_compact", "rank", "score", "changed")
+
+    def __init__(self, improvement: Improvement | tuple, rank: int, score: float | None, changed: bool):
+        self._compact = improvement if isinstance(improvement, tuple) else _compact(improvement)
+        self.rank, self.score, self.changed = rank, score, changed
+
+    @property
+    def improvement(self) -> Improvement:
+        """The slimmed improvement of this line (a new object each time)."""
+        return _expand(self._compact)
+
+    @property
+    def id(self) -> str:
+        """The improvement's id (without rebuilding it)."""
+        return self._compact[0]
 
 
 @dataclass
@@ -93,35 +107,37 @@ def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_r
     scores: dict[str, float | None] = {}
     models_seen = set()
     rankables: list[Rankable] = []
-    by_id: dict[str, Improvement] = {}
+    by_id: dict[str, tuple] = {}
     for improvement in register.list(list(workflow.OPEN_STATES)):  # page by page, slimmed as read
         scores[improvement.id] = _score(register, improvement, model, cache, report.warnings)
         if scores[improvement.id] is not None:
             models_seen.add(improvement.get("assessment", {}).get("model"))
         rankables.append(Rankable(improvement.id, scores[improvement.id],
                                   tuple(improvement.links.get("depends_on", []))))
-        by_id[improvement.id] = _slim(improvement)
+        by_id[improvement.id] = _compact(improvement)
     if len(models_seen) > 1:
         report.warnings.append(f"scores of different models are ranked together: {', '.join(sorted(models_seen))}; "
                                "use --model to rank one model's assessments")
     order, rank_warnings = rank(rankables)
     del rankables
     report.warnings += rank_warnings
-    keys = order_keys.assign([by_id[i].get("rank") for i in order])
+    keys = order_keys.assign([_value(by_id[i], "rank") for i in order])
     jobs: list[tuple[str, dict[str, Any]]] = []
     for position, (improvement_id, key) in enumerate(zip(order, keys), start=1):
-        improvement = by_id[improvement_id]
-        new_score = scores[improvement_id]
+        compact = by_id[improvement_id]
+        new_score = scores.pop(improvement_id)
         changes: dict[str, Any] = {}
-        if new_score is not None and improvement.get("score") != new_score:
+        if new_score is not None and _value(compact, "score") != new_score:
             changes["score"] = new_score
-        if improvement.get("rank") != key:
+        if _value(compact, "rank") != key:
             changes["rank"] = key
         if changes:
             jobs.append((improvement_id, changes))
             if dry_run:  # the entries show what the run would store
-                improvement.values.update(changes)
-        report.entries.append(RankedEntry(improvement, position, new_score, bool(changes)))
+                compact = by_id[improvement_id] = _with_values(compact, changes)
+        entry = RankedEntry(compact, position, new_score, bool(changes))
+        report.entries.append(entry)
+        by_id[improvement_id] = entry  # the write loop updates the entry the report holds
     if not dry_run:
         _write(register, by_id, jobs, report, progress, len(order))
     elif progress and order:
@@ -133,17 +149,38 @@ def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_r
 KEPT_VALUES = frozenset({"score", "rank", "category", "model", "size"})
 
 
-def _slim(improvement: Improvement) -> Improvement:
-    """Drop what ranking output never shows (description, assessment, business case, ...), so
-    that 100,000 ranked improvements fit in little memory. Malformed-field notes are kept."""
-    for key in [k for k in improvement.values if k not in KEPT_VALUES]:
-        del improvement.values[key]
-    improvement.description = improvement.submitter = improvement.owner = improvement.created = ""
-    improvement.links = {"depends_on": improvement.links["depends_on"]} if improvement.links.get("depends_on") else {}
-    return improvement
+def _compact(improvement: Improvement) -> tuple:
+    """What a ranked entry keeps of ``improvement``, as one tuple: id, title, state, host
+    status, url, the :data:`KEPT_VALUES` as sorted pairs, malformed-field notes as pairs, and
+    the ``depends_on`` links (description, assessment, business case, ... are dropped)."""
+    values = tuple(sorted((k, v) for k, v in improvement.values.items() if k in KEPT_VALUES))
+    return (improvement.id, improvement.title, improvement.state, improvement.host_status, improvement.url,
+            values, tuple(sorted(improvement.malformed.items())),
+            tuple(improvement.links.get("depends_on") or ()))
 
 
-def _write(register: ImprovementRegister, by_id: dict[str, Improvement], jobs: list[tuple[str, dict[str, Any]]],
+def _value(compact: tuple, key: str) -> Any:
+    """The kept value ``key`` of a compact entry (None when unset)."""
+    return next((v for k, v in compact[5] if k == key), None)
+
+
+def _with_values(compact: tuple, changes: dict[str, Any]) -> tuple:
+    """The compact entry with ``changes`` applied to its kept values."""
+    values = dict(compact[5])
+    values.update({k: v for k, v in changes.items() if k in KEPT_VALUES})
+    return compact[:5] + (tuple(sorted(values.items())),) + compact[6:]
+
+
+def _expand(compact: tuple) -> Improvement:
+    """The slimmed :class:`Improvement` of a compact entry."""
+    improvement_id, title, state, host_status, url, values, malformed, depends_on = compact
+    decoded = DecodedValues(values)
+    decoded.malformed.update(malformed)
+    return Improvement(id=improvement_id, title=title, state=state, host_status=host_status, url=url,
+                       values=decoded, links={"depends_on": list(depends_on)} if depends_on else {})
+
+
+def _write(register: ImprovementRegister, by_id: dict[str, Any], jobs: list[tuple[str, dict[str, Any]]],
            report: PrioritizeReport, progress: Callable[[int, int], None] | None, total: int) -> None:
     """Send the changed values through the bounded pool; skip lost writes, stop on a streak."""
     streak = FailureStreak(failure_limit(register.config), "prioritize")
@@ -161,7 +198,8 @@ def _write(register: ImprovementRegister, by_id: dict[str, Improvement], jobs: l
             else:
                 streak.succeeded()
                 report.writes += 1
-                by_id[improvement_id].values.update(changes)
+                entry = by_id[improvement_id]
+                entry._compact = _with_values(entry._compact, changes)
             done += 1
             if progress:
                 progress(done, total)
