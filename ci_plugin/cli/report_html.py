@@ -119,6 +119,29 @@ def pipeline_svg(pipeline: dict[str, int]) -> str:
     return "".join(parts)
 
 
+def capacity_svg(document: dict[str, Any]) -> str:
+    """Committed effort (person-days) against capacity per period; an over-committed period in red."""
+    periods = document.get("periods", [])
+    if not periods:
+        return '<p id="capacity">No period with committed improvements or a budget.</p>'
+    most = max(max(p["effort_days"]["committed"], p["effort_days"]["capacity"]) for p in periods) or 1
+    parts = [f'<svg id="capacity" xmlns="http://www.w3.org/2000/svg" width="620" height="{len(periods) * 26 + 10}">']
+    for i, p in enumerate(periods):
+        committed, cap = p["effort_days"]["committed"], p["effort_days"]["capacity"]
+        colour = "#c62828" if p["over_committed"] else "#1a7f37"
+        y = i * 26
+        parts.append(f'<g class="period" data-period="{_e(p["period"])}" data-committed="{committed:g}" '
+                     f'data-capacity="{cap:g}" data-over="{str(p["over_committed"]).lower()}">'
+                     f'<text x="0" y="{y + 16}" font-size="12">{_e(p["period"])}</text>'
+                     f'<rect x="80" y="{y + 4}" width="{round(380 * committed / most, 1)}" height="16" fill="{colour}"/>'
+                     f'<line x1="{round(80 + 380 * cap / most, 1)}" y1="{y + 1}" x2="{round(80 + 380 * cap / most, 1)}" '
+                     f'y2="{y + 23}" stroke="#222" stroke-width="2"/>'
+                     f'<text x="470" y="{y + 16}" font-size="12">{committed:g} / {cap:g} days'
+                     f'{" over" if p["over_committed"] else ""}</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def kpi_table(kpis: list[dict[str, Any]]) -> str:
     """KPI progress per improvement: baseline -> target -> actual on one bar, verdict coloured."""
     if not kpis:
@@ -173,6 +196,7 @@ def render(document: dict[str, Any]) -> str:
         f'{overdue_block(document["overdue"])}'
         f'<div class="grid"><section><h2>Value / effort</h2>{matrix_svg(document["matrix"])}</section>'
         f'<section><h2>Pipeline</h2>{pipeline_svg(document["pipeline"])}</section></div>'
+        f'<h2>Capacity (person-days committed / capacity)</h2>{capacity_svg(document.get("capacity") or {})}'
         f'<h2>Ranked register</h2>{register_table(document["register"])}'
         f'<h2>KPI progress</h2>{kpi_table(document["kpis"])}'
         f'<h2>Engagement</h2>{engagement_block(document["engagement"])}'

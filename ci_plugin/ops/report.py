@@ -3,7 +3,7 @@
 :func:`report` assembles, from one ranked read (``prioritize`` without writes), one paged read of
 every improvement, ``stats`` and ``due``: the ranked open register, the value/effort matrix
 points (:mod:`ci_plugin.domain.matrix`), KPI progress per improvement (baseline -> target ->
-actual, verdict), the pipeline (count per state), the engagement figures and the overdue reviews.
+actual, verdict), the pipeline (count per state), the capacity per period (``capacity``), the engagement figures and the overdue reviews.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ci_plugin.domain import kpi, matrix, workflow
+from ci_plugin.ops.capacity import capacity
 from ci_plugin.ops.due import due
 from ci_plugin.ops.prioritize import prioritize
 from ci_plugin.ops.stats import Tick, stats
@@ -32,7 +33,7 @@ def _kpis(measurements: Any) -> list[dict[str, Any]]:
 
 
 def report(register: ImprovementRegister, *, tick: Tick | None = None) -> dict[str, Any]:
-    """The report document: ``register``, ``matrix``, ``kpis``, ``pipeline``, ``engagement``, ``overdue``."""
+    """The report document: ``register``, ``matrix``, ``kpis``, ``pipeline``, ``engagement``, ``capacity``, ``overdue``."""
     ranked = prioritize(register, dry_run=True)
     positions = {entry.improvement.id: (entry.rank, entry.score) for entry in ranked.entries}
     pipeline: Counter[str] = Counter()
@@ -65,6 +66,7 @@ def report(register: ImprovementRegister, *, tick: Tick | None = None) -> dict[s
         "kpis": kpis,
         "pipeline": {state: pipeline.get(state, 0) for state in workflow.STATES},
         "engagement": stats(register, tick=tick),
+        "capacity": capacity(register),
         "overdue": [item.to_record() for item in due(register, 0) if item.first.overdue],
         "warnings": ranked.warnings,
     }

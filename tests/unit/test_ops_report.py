@@ -95,3 +95,20 @@ def test_a_directory_as_target_is_refused(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(cmd_report, "open_register", lambda *a, **k: None)
     assert main(["report", "--html", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+
+
+def test_capacity_bars_show_committed_and_mark_over_commitment():
+    from ci_plugin.cli.report_html import capacity_svg
+    svg = capacity_svg({"periods": [
+        {"period": "2027-Q1", "effort_days": {"committed": 70, "capacity": 60, "free": -10},
+         "money": {}, "over_committed": True, "improvements": ["1"]},
+        {"period": "2027-Q2", "effort_days": {"committed": 15, "capacity": 40, "free": 25},
+         "money": {}, "over_committed": False, "improvements": ["2"]}]})
+    assert 'data-period="2027-Q1" data-committed="70" data-capacity="60" data-over="true"' in svg
+    assert "70 / 60 days over" in svg and "15 / 40 days<" in svg and svg.count("#c62828") == 1
+
+
+def test_document_carries_the_capacity_document(filled):
+    desk, ids = filled
+    doc = report(desk.register)
+    assert set(doc["capacity"]) >= {"period_kind", "periods", "unscheduled"}
