@@ -43,3 +43,11 @@ start_redmine() {
   grep -v '^unchanged ' "$out" || true   # what the script changed, and its summary
   rm -f "$cfg" "$script" "$out"
 }
+
+ensure_chromium() {
+  # Debian's headless Chromium and its WebDriver, for the report's browser test (idempotent).
+  command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && return 0
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q -o DPkg::Lock::Timeout=300 >&2
+  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 chromium chromium-driver >&2
+}

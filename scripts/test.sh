@@ -13,6 +13,7 @@ root=$PWD
 . scripts/test-steps.sh
 
 ensure_venv
+ensure_chromium
 # Stop on exit whatever host this run started; leave alone a host that was already running.
 started=()
 # shellcheck disable=SC2317  # called by the EXIT trap
