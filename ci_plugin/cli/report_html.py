@@ -72,17 +72,16 @@ def register_table(rows: list[dict[str, Any]]) -> str:
 
 def matrix_svg(matrix: dict[str, Any], size: int = 420) -> str:
     """The value/effort matrix: four labelled quadrants, one point per assessed open improvement."""
-    pad, span = 40, size - 60
-    cut = pad + span * matrix["threshold"] / 10
+    pad, span, inset = 40, size - 60, 10  # points on 0 or 10 stay inside the frame
 
     def x(effort: float) -> float:
-        return round(pad + span * effort / 10, 1)
+        return round(pad + inset + (span - 2 * inset) * effort / 10, 1)
 
     def y(value: float) -> float:
-        return round(pad + span * (1 - value / 10) - 20, 1)
+        return round(pad - 20 + inset + (span - 2 * inset) * (1 - value / 10), 1)
 
-    top, bottom = y(10), y(0)
-    mid = y(matrix["threshold"])
+    top, bottom = pad - 20, pad - 20 + span
+    cut, mid = x(matrix["threshold"]), y(matrix["threshold"])
     parts = [f'<svg id="matrix" xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
              f'viewBox="0 0 {size} {size}" role="img" aria-label="value effort matrix">',
              f'<rect x="{pad}" y="{top}" width="{span}" height="{bottom - top}" fill="#fafafa" stroke="#999"/>',

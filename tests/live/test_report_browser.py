@@ -1,10 +1,12 @@
 """The HTML report in headless Chromium (Selenium + Debian's chromium-driver), against a register
 built on the live RT: one matrix point per assessed improvement in its quadrant, sorting and
-filtering the table change the visible rows, no request leaves the page for another origin, the
-screenshot is not blank. ``CI_PLUGIN_UPDATE_SCREENSHOT=1`` saves it to docs/report.png."""
+filtering the table change the visible rows, the capacity bar of a period shows its committed
+effort against its capacity (over-commitment marked), no request leaves the page for another
+origin, the screenshot is not blank. ``CI_PLUGIN_UPDATE_SCREENSHOT=1`` saves it to docs/report.png."""
 
 import json
 import os
+import random
 import shutil
 import struct
 import zlib
@@ -66,7 +68,12 @@ def browser():
 
 
 def test_report_in_headless_chromium(rt, run_cli, browser, tmp_path):
-    config = ("--config", rt.config_path)
+    year = random.randint(3000, 9000)  # a period no other test commits to: its figures are exact
+    budgeted = tmp_path / "budget.toml"
+    budgeted.write_text(open(rt.config_path, encoding="utf-8").read()
+                        + f'\n[budget]\nperiod = "quarter"\n[budget."{year}-Q1"]\neffort_days = 10\nmoney = 5000\n',
+                        encoding="utf-8")
+    config = ("--config", str(budgeted))
     made = {}
     for quadrant, (value, effort) in ASSESSED.items():
         imp = run_cli(*config, "convert", rt.ticket(f"Report browser {quadrant}"), "--category", "process")
@@ -75,6 +82,14 @@ def test_report_in_headless_chromium(rt, run_cli, browser, tmp_path):
         assessed = run_cli(*config, "assess", imp.out.strip(), "--model", "quadrant",
                            "--set", f"value={value}", "--set", f"effort={effort}")
         assert assessed.code == 0, assessed.err
+    committed = next(imp for imp, quadrant in made.items() if quadrant == "major project")
+    case = run_cli(*config, "case", committed, "--benefit", "9000", "--cost", "2000", "--effort-days", "12")
+    assert case.code == 0, case.err
+    dated = run_cli(*config, "update", committed, "--target-date", f"{year}-02-15")
+    assert dated.code == 0, dated.err
+    for state in ("assessing", "approved"):
+        moved = run_cli(*config, "transition", committed, state)
+        assert moved.code == 0, moved.err
     page = tmp_path / "report.html"
     result = run_cli(*config, "report", "--html", str(page), "--json")
     assert result.code == 0, result.err
@@ -83,10 +98,17 @@ def test_report_in_headless_chromium(rt, run_cli, browser, tmp_path):
     pick = next(s for s in ("assessing", "new") if 0 < states_of.count(s) < len(states_of))
     browser.get(page.as_uri())
     points = {p.get_attribute("data-id"): p for p in browser.find_elements(By.CSS_SELECTOR, "#matrix .point")}
+    cut = float(browser.find_elements(By.CSS_SELECTOR, "#matrix line")[0].get_attribute("x1"))
+    bar = browser.find_element(By.CSS_SELECTOR, f'#capacity .period[data-period="{year}-Q1"]')
+    assert (bar.get_attribute("data-committed"), bar.get_attribute("data-capacity")) == ("12", "10")
+    assert bar.get_attribute("data-over") == "true" and "12 / 10 days over" in bar.text
+    drawn = bar.find_element(By.TAG_NAME, "rect").rect["width"]
+    line_x = float(bar.find_element(By.TAG_NAME, "line").get_attribute("x1"))
+    assert drawn > line_x - 80 > 0  # the committed bar reaches past the capacity mark
     for imp, quadrant in made.items():
         assert points[imp].get_attribute("data-quadrant") == quadrant
         cx = float(points[imp].find_element(By.TAG_NAME, "circle").get_attribute("cx"))
-        assert (cx < 40 + 360 * 0.55) == (quadrant in ("quick win", "fill-in"))  # effort axis side
+        assert (cx < cut) == (quadrant in ("quick win", "fill-in"))  # the side of the drawn effort cut
     rows = browser.find_elements(By.CSS_SELECTOR, "#register tbody tr")
 
     def visible():
