@@ -1,7 +1,7 @@
 """``report``: the register as one document for the HTML page and ``report --json``.
 
-:func:`report` assembles, from one ranked read (``prioritize`` without writes), one paged read of
-every improvement, ``stats`` and ``due``: the ranked open register, the value/effort matrix
+:func:`report` assembles, from one paged read of every improvement (shared by ``prioritize``
+without writes, ``stats``, ``capacity`` and ``due``): the ranked open register, the value/effort matrix
 points (:mod:`ci_plugin.domain.matrix`), KPI progress per improvement (baseline -> target ->
 actual, verdict), the pipeline (count per state), the capacity per period (``capacity``), the engagement figures and the overdue reviews.
 """
@@ -9,10 +9,12 @@ actual, verdict), the pipeline (count per state), the capacity per period (``cap
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 from ci_plugin.domain import kpi, matrix, workflow
+from ci_plugin.domain.model import Improvement
 from ci_plugin.ops.capacity import capacity
 from ci_plugin.ops.due import due
 from ci_plugin.ops.prioritize import prioritize
@@ -32,8 +34,31 @@ def _kpis(measurements: Any) -> list[dict[str, Any]]:
     return rows
 
 
+class ReadOnce:
+    """The register, with :meth:`list` answered from one paged read of every improvement, so
+    that the report's parts (ranking, listing, ``stats``, ``capacity``, ``due``) do not each
+    read the whole register again. Everything else is the register's own."""
+
+    def __init__(self, register: ImprovementRegister):
+        self._register = register
+        self._all: list[Improvement] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._register, name)
+
+    def list(self, states: list[str] | None = None) -> Iterator[Improvement]:
+        """The improvements of the one read, optionally only those in ``states``."""
+        if self._all is None:
+            self._all = list(self._register.list())
+        wanted = set(states) if states else None
+        return iter([imp for imp in self._all if wanted is None or imp.state in wanted])
+
+
 def report(register: ImprovementRegister, *, tick: Tick | None = None) -> dict[str, Any]:
-    """The report document: ``register``, ``matrix``, ``kpis``, ``pipeline``, ``engagement``, ``capacity``, ``overdue``."""
+    """The report document: ``register``, ``matrix``, ``kpis``, ``pipeline``, ``engagement``, ``capacity``, ``overdue``.
+
+    The register is read once (:class:`ReadOnce`); nothing is written."""
+    register = ReadOnce(register)  # type: ignore[assignment]
     ranked = prioritize(register, dry_run=True)
     positions = {entry.improvement.id: (entry.rank, entry.score) for entry in ranked.entries}
     pipeline: Counter[str] = Counter()

@@ -112,3 +112,20 @@ def test_document_carries_the_capacity_document(filled):
     desk, ids = filled
     doc = report(desk.register)
     assert set(doc["capacity"]) >= {"period_kind", "periods", "unscheduled"}
+
+
+def test_the_register_is_read_once_for_every_part(filled, monkeypatch):
+    desk, ids = filled
+    host = desk.register.host
+    calls = []
+    original = host.list_improvements
+
+    def counted(statuses=None):
+        calls.append(statuses)
+        return original(statuses)
+
+    monkeypatch.setattr(host, "list_improvements", counted)
+    doc = report(desk.register)
+    assert calls == [None]  # one paged read of every improvement, no state filter
+    assert len(doc["register"]) == 5 and sum(doc["pipeline"].values()) == 5
+    assert doc["engagement"]["improvements"] == 5  # stats saw the same read
