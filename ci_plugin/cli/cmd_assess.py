@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterator, Sequence
 
 from ci_plugin.app import load_config, load_plugins, open_register
 from ci_plugin.cli import render
 from ci_plugin.cli.args import model_name, number, read_inputs
+from ci_plugin.cli.progress import bar
 from ci_plugin.cli.output import err, out, out_json, out_json_streamed, report_malformed, warn
 from ci_plugin.config import CONFIG_ENV
 from ci_plugin.domain import budget, business_case
@@ -99,15 +99,6 @@ def run_case(args: argparse.Namespace) -> int:
 
 def run_prioritize(args: argparse.Namespace) -> int:
     """Rank; print the ranked register and how many updates were written."""
-    show_progress = sys.stderr.isatty() and not args.json
-
-    def progress(done: int, total: int) -> None:
-        if show_progress and (done == total or done % 50 == 0):
-            sys.stderr.write(f"\rranking {done}/{total}")
-            if done == total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-
     model = model_name(args.model)
     if args.period is not None and not args.fit_budget:
         raise UsageError("--period goes with --fit-budget")
@@ -116,7 +107,7 @@ def run_prioritize(args: argparse.Namespace) -> int:
     register = open_register(args.config)
     if args.period is not None:  # of [budget] period's kind, before anything is written
         budget.check_period(args.period, capacity_settings(register).get("period", "quarter"))
-    report = prioritize(register, model=model, dry_run=args.dry_run, progress=progress)
+    report = prioritize(register, model=model, dry_run=args.dry_run, progress=bar("prioritize"))
     report_malformed(e.improvement for e in report.entries)
     line = (cut_line(register, _Improvements(report.entries), args.period)
             if args.fit_budget else None)

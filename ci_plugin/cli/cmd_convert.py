@@ -6,6 +6,7 @@ import argparse
 
 from ci_plugin.app import open_register
 from ci_plugin.cli.args import parse_number
+from ci_plugin.cli.progress import bar
 from ci_plugin.cli.output import err, improvement_or_id, out, out_json
 from ci_plugin.ops import sync as sync_ops
 from ci_plugin.errors import UsageError
@@ -67,7 +68,7 @@ def run_convert(args: argparse.Namespace) -> int:
 
 def run_sync(args: argparse.Namespace) -> int:
     """One pass; exit 1 when a ticket failed (it stays flagged)."""
-    report = sync_ops.sync(open_register(args.config))
+    report = sync_ops.sync(open_register(args.config), tick=bar("sync"))
     print_sync(args, report)
     return 1 if report.failed else 0
 

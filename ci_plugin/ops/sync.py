@@ -38,14 +38,17 @@ class SyncReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (ticket, error)
 
 
-def sync(register: ImprovementRegister) -> SyncReport:
+def sync(register: ImprovementRegister, *, tick: Callable[[int, int], None] | None = None) -> SyncReport:
     """Convert every flagged ticket (``convert`` clears its flag last); failures stay flagged
     for the next pass. After ``[host] max_consecutive_failures`` connection failures in a row
-    the pass stops with one :class:`~ci_plugin.errors.HostUnavailable` (exit 3)."""
+    the pass stops with one :class:`~ci_plugin.errors.HostUnavailable` (exit 3). ``tick(done,
+    total)`` is told after each ticket (the CLI's progress bar)."""
     report = SyncReport()
     flagged = list(register.host.flagged_tickets())
     streak = FailureStreak(failure_limit(register.config), "sync")
-    for ticket in flagged:
+    for done, ticket in enumerate(flagged, 1):
+        if tick and done > 1:
+            tick(done - 1, len(flagged))
         try:
             result = convert(register, [ticket.id])
         except HostUnavailable as exc:  # counted, not logged: said once if the host stays away
@@ -59,6 +62,8 @@ def sync(register: ImprovementRegister) -> SyncReport:
             continue
         streak.succeeded()
         report.converted.append((ticket.id, result.improvement.id, result.created))
+    if tick and flagged:
+        tick(len(flagged), len(flagged))
     return report
 
 
