@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ci_plugin.domain import validation
+from ci_plugin.domain import validation, workflow
 from ci_plugin.errors import ConfigError, PluginContractError, SchemaValidationError
 
 CONFIG_ENV = "CI_PLUGIN_CONFIG"
@@ -142,6 +142,7 @@ def parse(text: str, *, path: Path | None = None, environ: dict[str, str] | None
     except SchemaValidationError as exc:
         raise ConfigError(str(exc)) from None
     data = validation.with_defaults("config", core)
+    data["states"] = workflow.with_stock_statuses(data["host"]["type"], core.get("states", {}), data["states"])
     return Config(data=data, path=path, environ=dict(os.environ if environ is None else environ),
                   extensions={key: value for key, value in raw.items() if key not in known})
 

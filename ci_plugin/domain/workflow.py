@@ -36,6 +36,30 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Stock status names a host ships for some states (Redmine's default data has ``New``,
+#: ``Closed`` and ``Rejected``): where ``[states]`` does not name a status, the register uses
+#: these rather than creating ``new``, ``closed``, ``rejected`` beside them. Reading is
+#: case-insensitive (:meth:`StateMap.state`), so tickets left in a lowercase ``new`` by an
+#: earlier mapping still read as ``new``.
+STOCK_STATUSES: dict[str, dict[str, str]] = {
+    "redmine": {"new": "New", "closed": "Closed", "rejected": "Rejected"},
+}
+
+
+def with_stock_statuses(host_type: str, configured: dict[str, Any], filled: dict[str, Any]) -> dict[str, Any]:
+    """``[states]`` with defaults: ``filled`` (the schema's defaults already in), where every state
+    ``configured`` (what the file says) leaves out takes the host's stock status name, if any."""
+    stock = STOCK_STATUSES.get(host_type, {})
+    return {**filled, **{state: name for state, name in stock.items() if state not in configured}}
+
+
+def earlier_statuses(host_type: str, states: dict[str, Any]) -> dict[str, Any]:
+    """``[states]`` for a desk provisioned before :data:`STOCK_STATUSES`: every state mapped to
+    its stock name (``New``) takes the lowercase name the earlier version created (``new``)."""
+    stock = STOCK_STATUSES.get(host_type, {})
+    return {**states, **{state: state for state, name in stock.items() if states.get(state) == name}}
+
+
 class StateMap:
     """Translates workflow states to host status names and back, as ``[states]`` configures."""
 

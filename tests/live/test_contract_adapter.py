@@ -77,7 +77,8 @@ def test_status_changes_and_comments_reach_the_host(host):
     adapter = host.register.host
     states = host.register.states
     imp = create(host, host.ticket("Change calendar is ignored"))
-    assert adapter.get_ticket(imp).status == states.host_status("new")
+    # the state, not the spelling: a Redmine desk provisioned before the stock mapping says "new", not "New"
+    assert states.state(adapter.get_ticket(imp).status) == "new"
     adapter.set_status(imp, states.host_status("assessing"))
     assert host.status(imp) == states.host_status("assessing")
     adapter.comment(imp, f"Assessment started [{host.tag}]")

@@ -57,7 +57,7 @@ def test_setup_twice_is_complete_idempotent_and_the_printed_script_changes_nothi
     script = ok(run_cli, redmine, "setup", "--print-provisioning").out
     done = run_provisioning(script, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1].endswith("0 created, 0 updated, 63 unchanged, 0 conflicts - nothing to change")
+    assert done.stdout.splitlines()[-1].endswith("0 created, 0 updated, 71 unchanged, 0 conflicts - nothing to change")
 
 
 def test_convert_a_bug_into_an_improvement_then_again_the_same(redmine, run_cli):

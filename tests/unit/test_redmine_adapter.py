@@ -104,7 +104,7 @@ def metadata(*, statuses=False, trackers=True, project=True, custom_fields=True)
 
 @responses.activate(assert_all_requests_are_fired=True)
 def test_a_status_change_redmine_drops_silently_is_a_refusal_naming_from_and_to():
-    metadata(statuses=True, trackers=False, project=False, custom_fields=False)
+    metadata(statuses=True, trackers=True, project=False, custom_fields=False)  # an earlier desk: "closed"
     responses.put(f"{URL}/issues/84.json", status=204, body="",
                   match=[matchers.json_params_matcher({"issue": {"status_id": 15}}),
                          matchers.header_matcher({"X-Redmine-API-Key": "k3y", "Content-Type": "application/json"})])
@@ -120,6 +120,27 @@ def test_a_status_change_redmine_drops_silently_is_a_refusal_naming_from_and_to(
 
 
 @responses.activate(assert_all_requests_are_fired=True)
+def test_on_a_desk_provisioned_with_stock_names_closing_takes_redmines_Closed():
+    fresh = copy.deepcopy(TRACKERS)
+    fresh[1]["default_status"] = {"id": 1, "name": "New"}
+    responses.get(f"{URL}/trackers.json", json={"trackers": fresh})
+    responses.get(f"{URL}/issue_statuses.json", json={"issue_statuses": STATUSES})
+    responses.put(f"{URL}/issues/84.json", status=204, body="",
+                  match=[matchers.json_params_matcher({"issue": {"status_id": 5}})])  # "Closed", not "closed" (15)
+    responses.get(f"{URL}/issues/84.json", json={"issue": issue(84, st=(5, "Closed"))})
+    adapter().set_status("84", "Closed")
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_on_an_earlier_desk_closing_takes_the_lowercase_closed_it_was_given():
+    metadata(statuses=True, trackers=True, project=False, custom_fields=False)  # Improvement starts in "new"
+    responses.put(f"{URL}/issues/84.json", status=204, body="",
+                  match=[matchers.json_params_matcher({"issue": {"status_id": 15}})])
+    responses.get(f"{URL}/issues/84.json", json={"issue": issue(84, st=(15, "closed"))})
+    adapter().set_status("84", "Closed")
+
+
+@responses.activate(assert_all_requests_are_fired=True)
 def test_a_status_change_redmine_made_is_success():
     metadata(statuses=True, trackers=False, project=False, custom_fields=False)
     responses.put(f"{URL}/issues/84.json", status=204, body="",
@@ -129,7 +150,8 @@ def test_a_status_change_redmine_made_is_success():
 
 
 @responses.activate(assert_all_requests_are_fired=True)
-def test_statuses_are_matched_exactly_so_redmines_New_is_not_the_registers_new():
+def test_statuses_are_matched_exactly_so_redmines_New_is_not_the_registers_new_on_an_earlier_desk():
+    metadata(statuses=False, project=False, custom_fields=False)  # the tracker starts in "new": an earlier desk
     responses.get(f"{URL}/issue_statuses.json", json={"issue_statuses": [status(1, "New")]})
     with pytest.raises(NotProvisionedError, match="status new: missing"):
         adapter().set_status("84", "new")
@@ -204,13 +226,14 @@ def test_lists_follow_total_count_over_three_pages(monkeypatch):
 
 
 @responses.activate(assert_all_requests_are_fired=True)
-def test_a_status_filter_sends_the_ids_of_the_exact_names():
+def test_a_status_filter_sends_the_ids_of_every_spelling_of_the_names():
     metadata(statuses=True, custom_fields=False)
     responses.get(f"{URL}/issues.json", json={"issues": [], "total_count": 0, "offset": 0, "limit": 100},
                   match=[matchers.query_param_matcher({
                       "project_id": "1", "subproject_id": "!*", "tracker_id": "4", "sort": "id", "include": "relations",
-                      "status_id": "7|14", "limit": "100", "offset": "0"})])
-    assert list(adapter().list_improvements(["new", "on-hold", "no such status"])) == []
+                      "status_id": "1|7|14", "limit": "100", "offset": "0"})])
+    # "New" (stock) and "new" (a desk provisioned before the stock mapping) are the same state
+    assert list(adapter().list_improvements(["New", "on-hold", "no such status"])) == []
 
 
 # --- source tickets: ",11,12," inside, a list outside ---------------------------------------------
@@ -315,6 +338,7 @@ def test_check_names_what_is_wrong():
     findings = {f.name: (f.ok, f.detail) for f in adapter().check()}
     assert findings["tracker Improvement"] == (True, "")
     assert findings["tracker Project"] == (False, "missing: run the provisioning script (`ci-plugin setup --print-provisioning`)")
+    # the tracker starts in "new": a desk provisioned before the stock mapping keeps its lowercase statuses
     assert findings["status rejected"] == (False, "must be closed (Administration > Issue statuses > rejected)")
     assert findings["status closed"][0] is False and findings["status new"] == (True, "")
     assert findings["custom field CI Source"] == (False, "format is 'string', ci-plugin needs 'list': rename or delete it, "
@@ -326,7 +350,9 @@ def test_check_names_what_is_wrong():
     assert "HTTP 200" in findings["setting login_required"][1] and anonymous.call_count == 1
 
 
+@responses.activate(assert_all_requests_are_fired=True)
 def test_the_provisioning_script_embeds_the_spec_of_the_configuration(tmp_path):
+    responses.get(f"{URL}/trackers.json", json={"trackers": TRACKERS})  # no tracker CIR yet: a fresh desk
     host = adapter('[redmine]\ntracker = "CIR"\ncandidate_trackers = ["Support"]\n[states]\nclosed = "done"\n')
     [step] = host.manual_steps()
     assert step.fixes == ("tracker ", "status ", "custom field ", "project ", "setting ")
@@ -338,8 +364,17 @@ def test_the_provisioning_script_embeds_the_spec_of_the_configuration(tmp_path):
     spec = json.loads(embedded)
     assert spec == rails_script.build(host.config)
     assert {"name": "done", "is_closed": True} in spec["statuses"]
-    assert spec["workflow"]["tracker"] == "CIR" and spec["workflow"]["transitions"]["measuring"][0] == "done"
-    assert spec["workflow"]["transitions"][""] == ["new"]
+    register_flow, *linked = spec["workflow"]
+    assert register_flow["tracker"] == "CIR" and register_flow["transitions"]["measuring"][0] == "done"
+    assert register_flow["transitions"][""] == ["New"]  # Redmine's stock status, not a lowercase twin
+    assert {"name": "Rejected", "is_closed": True} in spec["statuses"]
+    assert not any(s["name"] in ("new", "rejected") for s in spec["statuses"])
+    # the trackers of linked records get a workflow (only where they have none) and the project
+    assert [w["tracker"] for w in linked] == ["Problem", "Project", "Change"]
+    assert all(w["only_if_none"] and w["transitions"][""] == ["New"] and "Closed" in w["transitions"]["New"] for w in linked)
+    problem = next(t for t in spec["trackers"] if t["name"] == "Problem")
+    assert problem == {"name": "Problem", "initial_status": "New", "projects": ["improvements"]}
+    assert next(t for t in spec["trackers"] if t["name"] == "Support") == {"name": "Support"}
     by_name = {f["name"]: f for f in spec["custom_fields"]}
     assert by_name["Improvement candidate"] == {
         "name": "Improvement candidate", "format": "list", "trackers": ["Support"], "is_filter": True,
@@ -352,3 +387,15 @@ def test_the_provisioning_script_embeds_the_spec_of_the_configuration(tmp_path):
         script = tmp_path / "p.rb"
         script.write_text(text)
         subprocess.run(["ruby", "-c", str(script)], check=True, capture_output=True)
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_the_script_for_a_desk_provisioned_before_the_stock_mapping_keeps_its_lowercase_statuses():
+    responses.get(f"{URL}/trackers.json", json={"trackers": TRACKERS})  # Improvement starts in "new"
+    host = adapter()
+    [step] = host.manual_steps()
+    spec = json.loads(step.content.split("<<~'CI_PLUGIN_SPEC_JSON'\n", 1)[1].split("\n  CI_PLUGIN_SPEC_JSON\n", 1)[0])
+    register_flow = spec["workflow"][0]
+    assert register_flow["transitions"][""] == ["new"] and "closed" in register_flow["transitions"]["measuring"]
+    assert next(t for t in spec["trackers"] if t["name"] == "Improvement")["default_status"] == "new"
+    assert [s["name"] for s in spec["statuses"][:3]] == ["new", "assessing", "approved"]

@@ -59,6 +59,7 @@ from urllib.parse import quote
 from ci_plugin.domain import fields as register_fields
 from ci_plugin.domain.fields import decode_ids, encode_ids
 from ci_plugin.domain.model import Ticket
+from ci_plugin.domain.workflow import STOCK_STATUSES
 from ci_plugin.errors import HostBadAnswer, HostRefused, NotFound, NotProvisionedError, UsageError
 from ci_plugin.hosts.redmine.delivery import RedmineDelivery
 from ci_plugin.hosts.redmine.kpi_search import RedmineKpiSearch
@@ -314,6 +315,9 @@ class RedmineAdapter(RedmineKpiSearch, RedmineDelivery, RedmineRelations, Redmin
     def set_status(self, ticket_id: str, status: str) -> None:
         """Change the status and read it back: Redmine drops a change its workflow does not allow
         without a word (204)."""
+        state = self.states.state(status)
+        if STOCK_STATUSES["redmine"].get(state, "").lower() == status.lower():
+            status = self.desk_states().host_status(state)  # "closed" on a desk provisioned before "Closed"
         record = self._status(status)
         if record is None:
             raise NotProvisionedError([f"status {status}: {MISSING}"])
@@ -358,7 +362,8 @@ class RedmineAdapter(RedmineKpiSearch, RedmineDelivery, RedmineRelations, Redmin
     def list_improvements(self, statuses: list[str] | None = None) -> Iterator[Ticket]:
         params = {**self._register_filter(), "include": "relations", "status_id": "*"}
         if statuses:
-            ids = [str(s["id"]) for s in (self._status(name) for name in statuses) if s is not None]
+            wanted = {name.lower() for name in statuses}  # "new" of an earlier mapping is "New" too
+            ids = [str(s["id"]) for s in self.statuses() if str(s.get("name", "")).lower() in wanted]
             if not ids:
                 return
             params["status_id"] = "|".join(ids)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+from ci_plugin.domain.workflow import StateMap, earlier_statuses
 from ci_plugin.errors import NotFound, NotProvisionedError, PermissionDenied
 from ci_plugin.hosts.base import HostAdapter
 from ci_plugin.http import HostSession, Pager
@@ -65,6 +66,17 @@ class RedmineMetadata(HostAdapter):
         if not isinstance(user, dict) or "login" not in user:
             raise NotFound("Redmine: /users/current.json did not describe a user: is this Redmine with the REST API on?")
         return {"user": user["login"], "admin": bool(user.get("admin"))}
+
+    def desk_states(self) -> StateMap:
+        """The status names of this desk: the configured ones, except on a desk provisioned before
+        the stock mapping (its register tracker starts in ``new``, not ``New``), where the states
+        mapped to stock names keep the lowercase statuses that desk was given."""
+        tracker = self.trackers().get(self.tracker_name) or {}
+        default = str((tracker.get("default_status") or {}).get("name") or "")
+        want = self.states.host_status("new")
+        if default != want and default.lower() == want.lower() == "new":
+            return StateMap(earlier_statuses("redmine", self.states.to_host))
+        return self.states
 
     def trackers(self) -> dict[str, dict[str, Any]]:
         """Every tracker by exact name (cached)."""

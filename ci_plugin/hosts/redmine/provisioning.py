@@ -68,7 +68,7 @@ class RedmineProvisioning(RedmineMetadata):
                     "change settings; this `rails runner` script does it (idempotently, in one transaction). Run it "
                     "on the Redmine server as the user Redmine runs as: "
                     "`bin/rails runner ci-plugin-provision.rb` in Redmine's directory with RAILS_ENV=production.",
-                content=rails_script.script(self.config),
+                content=rails_script.script(self.config, self.desk_states()),
                 filename="ci-plugin-provision.rb",
                 fixes=("tracker ", "status ", "custom field ", "project ", "setting "),
             )
@@ -82,7 +82,7 @@ class RedmineProvisioning(RedmineMetadata):
             findings.append(Finding(f"tracker {self.tracker_name}", False, MISSING))
         else:
             default = (improvement.get("default_status") or {}).get("name")
-            want = self.states.host_status("new")
+            want = self.desk_states().host_status("new")
             findings.append(Finding(f"tracker {self.tracker_name}", default == want,
                                     "" if default == want else f"default status is {default!r}, the register needs {want!r}"))
         others = [self.problem_tracker] + ([self.project_tracker] if self.project_mode == "issue" else [])
@@ -90,8 +90,9 @@ class RedmineProvisioning(RedmineMetadata):
         for name in dict.fromkeys(others + list(self.candidate_trackers)):
             if name != self.tracker_name:
                 findings.append(Finding(f"tracker {name}", name in trackers, "" if name in trackers else MISSING))
+        desk = self.desk_states()
         for state in STATES:
-            name = self.states.host_status(state)
+            name = desk.host_status(state)
             status = self._status(name)
             closed = state in FINAL_STATES
             if status is None:

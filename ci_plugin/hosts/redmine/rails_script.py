@@ -35,6 +35,10 @@ FORMATS = {
 #: Validation Redmine applies to the encoded ids (a 422 instead of a stored mistake).
 IDS_REGEXP = r"^,(\d+,)+$"
 
+#: Statuses of the trackers of linked records (problem, project, ...): Redmine's stock names,
+#: matched exactly, with whether each is closed; the first is where a record starts.
+LINKED_STATUSES = (("New", False), ("In Progress", False), ("Resolved", False), ("Closed", True), ("Rejected", True))
+
 SCRIPT_NAME = "rails_script.rb"
 SPEC_MARKER = "# ci-plugin: embedded spec"
 
@@ -98,9 +102,27 @@ def register_trackers(config: Any) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def build(config: Any) -> dict[str, Any]:
-    """The JSON spec of ``rails_script.rb`` for this configuration."""
-    redmine, _, _, states = _config_sections(config)
+def _statuses(states: StateMap) -> list[dict[str, Any]]:
+    """The register's statuses, then those of :data:`LINKED_STATUSES` it does not name already."""
+    wanted = [{"name": states.host_status(s), "is_closed": s in FINAL_STATES} for s in STATES]
+    named = {s["name"] for s in wanted}
+    return wanted + [{"name": n, "is_closed": closed} for n, closed in LINKED_STATUSES if n not in named]
+
+
+def linked_workflow(tracker: str) -> dict[str, Any]:
+    """The workflow of a linked records' tracker: created in the first of :data:`LINKED_STATUSES`,
+    from any of them to any other, for every role; the script applies it only to a tracker that
+    has no workflow yet (``only_if_none``), so an admin's own workflow is left alone."""
+    names = [name for name, _ in LINKED_STATUSES]
+    transitions = {"": names[:1], **{name: [other for other in names if other != name] for name in names}}
+    return {"tracker": tracker, "roles": "ALL", "only_if_none": True, "transitions": transitions}
+
+
+def build(config: Any, states: StateMap | None = None) -> dict[str, Any]:
+    """The JSON spec of ``rails_script.rb`` for this configuration (``states``: the status names of
+    the desk, when they differ from the configuration's, see ``RedmineMetadata.desk_states``)."""
+    redmine, _, _, configured = _config_sections(config)
+    states = states or configured
     tracker = redmine["tracker"]
     host = states.host_status
     transitions: dict[str, list[str]] = {"": [host("new")]}
@@ -111,15 +133,17 @@ def build(config: Any) -> dict[str, Any]:
         "default_status": host("new"),
         "description": "Continual improvement register (ci-plugin)",
     }]
-    # Link targets and candidate trackers keep whatever default status they have; created ones
-    # get Redmine's first status. Their own workflows are the admin's business.
+    # Candidate trackers are the admin's: only named. Trackers of linked records (problem, project,
+    # ...) are enabled in the register's project; a created one starts in New (an existing one
+    # keeps its default status) and gets linked_workflow() unless it has a workflow already.
     others = [redmine["problem_tracker"]]
     if redmine["project_mode"] == "issue":
         others.append(redmine["project_tracker"])
     others += [redmine["change_tracker"]] + redmine["candidate_trackers"]
     for name in others:
         if name != tracker and name not in [t["name"] for t in trackers]:
-            trackers.append({"name": name})
+            trackers.append({"name": name} if name in redmine["candidate_trackers"] else
+                            {"name": name, "initial_status": LINKED_STATUSES[0][0], "projects": [redmine["project"]]})
     fields = [{k: v for k, v in f.items() if k != "key"} for f in custom_fields(config)]
     return {
         "settings": {
@@ -127,9 +151,10 @@ def build(config: Any) -> dict[str, Any]:
             "login_required": "1",  # otherwise a wrong API key is served as anonymous
             "cross_project_issue_relations": "1",  # improvements relate to issues of other projects
         },
-        "statuses": [{"name": host(s), "is_closed": s in FINAL_STATES} for s in STATES],
+        "statuses": _statuses(states),
         "trackers": trackers,
-        "workflow": {"tracker": tracker, "roles": "ALL", "transitions": transitions},
+        "workflow": [{"tracker": tracker, "roles": "ALL", "transitions": transitions}]
+                    + [linked_workflow(t["name"]) for t in trackers if "initial_status" in t],
         "custom_fields": fields,
         "projects": [{
             "identifier": redmine["project"],
@@ -164,12 +189,12 @@ def template() -> str:
     return importlib.resources.files(__package__).joinpath(SCRIPT_NAME).read_text(encoding="utf-8")
 
 
-def script(config: Any) -> str:
+def script(config: Any, states: StateMap | None = None) -> str:
     """One self-contained Ruby file: the spec for this configuration, then ``rails_script.rb``.
 
     The embedded spec is used unless CI_PLUGIN_SPEC or CI_PLUGIN_SPEC_FILE names another one.
     """
-    spec_text = render(build(config))
+    spec_text = render(build(config, states))
     body = template()
     magic = "# frozen_string_literal: true\n"
     body = body.removeprefix(magic)

@@ -20,8 +20,10 @@
 #    "statuses":  [{"name": "new", "is_closed": false}, ...],
 #    "trackers":  [{"name": "Improvement", "default_status": "new",
 #                   "projects": [...], "custom_fields": [...]}, ...],   # last two optional
+#                  # or "initial_status": "New" instead of "default_status" (see below)
 #    "workflow":  {"tracker": "Improvement", "roles": [...],      # or a list of such objects
-#                  "transitions": {"": ["new"], "new": ["assessing"], ...}},
+#                  "transitions": {"": ["new"], "new": ["assessing"], ...},
+#                  "only_if_none": false},                        # optional
 #    "custom_fields": [{"name": "CI Score", "format": "float", "trackers": ["Improvement"],
 #                       "is_filter": true, "possible_values": [...]}, ...],  # trackers: "ALL" too
 #    "projects":  [{"identifier": "improvements", "name": "Improvements",
@@ -33,12 +35,19 @@
 #   statuses       create missing statuses (names match exactly, case included); an existing
 #                  status whose is_closed differs is reported as a conflict, not changed
 #   trackers       create missing trackers with their default status; an existing tracker
-#                  whose default status differs is reported as a conflict, not changed
+#                  whose default status differs is reported as a conflict, not changed (one
+#                  that differs only in case, "new" for "New", is left as it is, with a note:
+#                  a desk provisioned with lowercase names keeps working). "initial_status"
+#                  is the default status of a tracker this run creates; an existing tracker
+#                  keeps its own, whatever it is
 #   workflow       add missing workflow transitions (rule "always") for the tracker, for every
 #                  role ("ALL", built-in roles included) or the listed roles; the key "" means
 #                  "statuses allowed when creating an issue" (old_status_id 0). Existing rows
 #                  are never removed or changed. A status named here or as a default status but
 #                  not listed under "statuses" is created as an open status (with a note).
+#                  With "only_if_none": true the workflow is added only to a tracker that has
+#                  no transition at all yet (a tracker created by this run, or one nobody
+#                  gave a workflow); a tracker with a workflow of its own is left alone.
 #   custom_fields  create missing issue custom fields (is_for_all true unless the spec says
 #                  otherwise); on existing ones add missing trackers, missing list values and
 #                  is_filter true. An existing field whose format differs is a conflict and is
@@ -289,13 +298,18 @@ module CiPluginProvision
         tracker = tracker_named(name)
         if tracker
           have_default = tracker.default_status&.name
-          if !want_default.empty? && have_default != want_default
+          if !want_default.empty? && have_default != want_default && have_default.to_s.casecmp?(want_default)
+            report('unchanged', 'tracker', name,
+                   "id #{tracker.id}, default status #{have_default.inspect} (the spec's #{want_default.inspect} " \
+                   'but for case; left as it is)')
+          elsif !want_default.empty? && have_default != want_default
             report('conflict', 'tracker', name,
                    "default status is #{have_default.inspect} here, the spec says #{want_default.inspect}; left as it is")
           else
             report('unchanged', 'tracker', name, "id #{tracker.id}")
           end
         else
+          want_default = t['initial_status'].to_s if want_default.empty?
           default = if want_default.empty?
                       IssueStatus.sorted.first || raise(SpecError, "tracker #{name.inspect}: no default_status and no statuses at all")
                     else
@@ -317,6 +331,10 @@ module CiPluginProvision
         roles = roles_for(w['roles'] || @spec['roles_for_workflow'], "workflow of #{tracker.name}")
         raise SpecError, "workflow of #{tracker.name}: no roles" if roles.empty?
 
+        if truthy(w['only_if_none']) && WorkflowTransition.where(tracker_id: tracker.id).exists?
+          report('unchanged', 'workflow', tracker.name, 'has transitions of its own; left as it is')
+          next
+        end
         have = WorkflowTransition.where(tracker_id: tracker.id, role_id: roles.map(&:id),
                                         author: false, assignee: false).
                  pluck(:role_id, :old_status_id, :new_status_id).to_set
