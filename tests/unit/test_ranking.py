@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,17 +92,15 @@ def test_self_dependency_is_ignored_with_a_warning():
     assert warnings == ["#4 depends on itself; ignored"]
 
 
-def test_ten_thousand_items_in_well_under_a_second():
+def test_ten_thousand_items_with_chained_dependencies_all_come_after_their_blockers():
+    # How fast this is belongs to bench/prioritize.py (docs/benchmarks.md), not to a test.
     count = 10_000
     items = [Rankable(str(i), float((i * 7919) % 1000), tuple(str(j) for j in (i // 2, i // 3) if j != i))
              for i in range(count)]
-    started = time.perf_counter()
     ids, _ = rank(items)
-    elapsed = time.perf_counter() - started
     assert sorted(ids, key=int) == [str(i) for i in range(count)]
     position = {item_id: n for n, item_id in enumerate(ids)}
     assert all(position[d] < position[item.id] for item in items for d in item.depends_on)
-    assert elapsed < 1.0
 
 
 @st.composite
