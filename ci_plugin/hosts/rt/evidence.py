@@ -2,7 +2,7 @@
 
 :class:`RTEvidence` builds on :class:`~ci_plugin.hosts.rt.metadata.RTMetadata`;
 :class:`~ci_plugin.hosts.rt.adapter.RTAdapter` inherits it. One TicketSQL search (``id = a OR
-id = b ...``, fields ``Created,Resolved,Status,Requestor``) per hundred tickets; RT keeps
+id = b ...``, fields ``Created,Resolved,Status,Requestor,Creator``) per hundred tickets; RT keeps
 ``Resolved`` when a ticket is reopened, so a ticket counts as resolved only while its status
 is inactive. A reopen is a ``Status`` transaction from an inactive status (RT's default
 lifecycle: ``resolved``, ``rejected``, ``deleted``) to an active one: one history read per
@@ -22,8 +22,9 @@ INACTIVE = ("resolved", "rejected", "deleted")
 
 
 def _requestor(item: dict[str, Any]) -> str:
+    """The first requestor's name, else the creator's (a ticket made through the API may have none)."""
     people = item.get("Requestor") or []
-    first = people[0] if isinstance(people, list) and people else {}
+    first = people[0] if isinstance(people, list) and people else item.get("Creator") or {}
     return str(first.get("id", "")) if isinstance(first, dict) else str(first)
 
 
@@ -36,7 +37,7 @@ class RTEvidence(RTMetadata):
         facts: list[TicketFacts] = []
         for start in range(0, len(wanted), self.page_size):
             where = " OR ".join(f"id = {i}" for i in wanted[start : start + self.page_size])
-            for item in self._pages("tickets", {"query": where, "fields": "Created,Resolved,Status,Requestor",
+            for item in self._pages("tickets", {"query": where, "fields": "Created,Resolved,Status,Requestor,Creator",
                                                 "orderby": "id"}):
                 created = rt_time(item.get("Created"))
                 if created is None:
