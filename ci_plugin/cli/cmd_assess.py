@@ -25,6 +25,9 @@ def add_parsers(add) -> None:
     p.add_argument("--model", help="scoring model (default: [scoring] default_model); see `ci-plugin models`")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="one model input (repeatable)")
     p.add_argument("--file", metavar="JSON", help="inputs as a JSON object (a file, or - for stdin)")
+    p.add_argument("--from-evidence", action="store_true",
+                   help="fill the inputs evidence answers from the source tickets (RICE reach; other models "
+                        "through [scoring.<model>.evidence]); --set/--file give the rest and win")
 
     add("models", "list the scoring models and their inputs", run_models)
 
@@ -46,7 +49,9 @@ def add_parsers(add) -> None:
 def run_assess(args: argparse.Namespace) -> int:
     """Score and store; print the breakdown."""
     model = model_name(args.model)
-    improvement = assess(open_register(args.config), args.improvement, model, read_inputs(args))
+    inputs = read_inputs(args, required=not args.from_evidence)
+    improvement = assess(open_register(args.config), args.improvement, model, inputs,
+                         from_evidence=args.from_evidence)
     if args.json:
         out_json(improvement.to_record())
     else:

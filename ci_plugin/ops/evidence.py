@@ -26,6 +26,11 @@ def source_ids(improvement: Improvement) -> list[str]:
     return sorted(ids, key=lambda i: (len(i), i))
 
 
+def source_count(improvement: Improvement) -> int:
+    """How many distinct tickets the improvement's source-ticket field holds (what ``stale`` compares)."""
+    return len({str(i) for i in improvement.get("source_tickets") or []})
+
+
 def threshold(register: ImprovementRegister) -> float:
     """``[evidence] resolution_threshold_hours`` (default 24)."""
     return float(register.config.section("evidence").get("resolution_threshold_hours", 24))
