@@ -112,7 +112,8 @@ def run_prioritize(args: argparse.Namespace) -> int:
     report = prioritize(open_register(args.config), model=model, dry_run=args.dry_run, progress=progress)
     report_malformed(e.improvement for e in report.entries)
     if args.json:  # streamed entry by entry: a register of 100,000 is never one string
-        out_json_streamed({"writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings},
+        out_json_streamed({"writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings,
+                           "stale": report.stale},
                           "ranking", ({"rank": e.rank, "id": e.id, "score": e.score, "changed": e.changed,
                                        "state": (i := e.improvement).state, "title": i.title}
                                       for e in report.entries))
@@ -123,7 +124,7 @@ def run_prioritize(args: argparse.Namespace) -> int:
     verb = "would write" if report.dry_run else "wrote"
     changed = sum(e.changed for e in report.entries)
     err(f"prioritize: {len(report.entries)} ranked, {changed} changed, {verb} "
-        f"{changed if report.dry_run else report.writes} update(s)")
+        f"{changed if report.dry_run else report.writes} update(s), {report.stale} stale (see `ci-plugin stale`)")
     return 0
 
 

@@ -8,13 +8,18 @@ from typing import Any
 from ci_plugin.app import open_register
 from ci_plugin.cli.output import out, out_json
 from ci_plugin.ops.evidence import evidence
+from ci_plugin.ops.stale import check_days, stale
 
 
 def add_parsers(add) -> None:
-    """Add ``evidence``."""
+    """Add ``evidence`` and ``stale``."""
     p = add("evidence", "summarise an improvement's source tickets: count, period, requestors, "
                         "time to resolve, breaches, reopens", run_evidence)
     p.add_argument("improvement", metavar="IMPROVEMENT")
+
+    p = add("stale", "open improvements whose assessment is older than the window or whose sources grew "
+                     "by more than [evidence] stale_growth since", run_stale)
+    p.add_argument("--older-than", metavar="DAYS", help="the window in days (default [evidence] stale_days, 90)")
 
 
 def run_evidence(args: argparse.Namespace) -> int:
@@ -24,6 +29,20 @@ def run_evidence(args: argparse.Namespace) -> int:
         out_json(document)
     else:
         out(text(document))
+    return 0
+
+
+def run_stale(args: argparse.Namespace) -> int:
+    """Print the stale improvements, one a line, or a JSON list with ``--json``."""
+    days = check_days(args.older_than)  # checked before the host is opened
+    found = stale(open_register(args.config), days)
+    if args.json:
+        out_json(found)
+        return 0
+    for entry in found:
+        out(f"#{entry['id']:<8} {entry['state']:<12} {entry['why']:<32} {entry['title']}")
+    if not found:
+        out("no stale assessments")
     return 0
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ci_plugin.domain.engagement import hours, median
+from ci_plugin.domain.engagement import hours, median, parse_time
 
 #: Days in a quarter (365 / 4), the unit of RICE reach.
 QUARTER_DAYS = 91.25
@@ -109,3 +109,20 @@ def fill(mapping: dict[str, str], found: dict[str, Any], given: dict[str, Any]) 
             inputs[name] = value
             filled.append(name)
     return inputs, filled
+
+
+def stale_reason(assessment: Any, sources_now: int, now: datetime, older_than_days: float,
+                 growth: float) -> str | None:
+    """Why an assessment is stale, or ``None``: assessed more than ``older_than_days`` before
+    ``now``, or the source count grew by more than the share ``growth`` since (``sources_now >
+    sources_then x (1 + growth)``; an assessment that kept no source count is judged by age only).
+    An improvement never assessed is not stale: it is unscored."""
+    if not isinstance(assessment, dict) or "model" not in assessment:
+        return None
+    when = parse_time(assessment.get("assessed_at"))
+    if when is not None and (now - when).total_seconds() > older_than_days * 86400:
+        return f"assessed {int((now - when).total_seconds() // 86400)} days ago"
+    then = assessment.get("sources")
+    if isinstance(then, int) and not isinstance(then, bool) and sources_now > then * (1 + growth):
+        return f"sources grew from {then} to {sources_now}"
+    return None
