@@ -125,9 +125,9 @@ def load_json_object(text: str, what: str) -> dict[str, Any]:
     return document
 
 
-def read_inputs(args: argparse.Namespace) -> dict[str, Any]:
+def read_inputs(args: argparse.Namespace, *, required: bool = True) -> dict[str, Any]:
     """A scoring model's inputs from ``--file`` (a JSON object, ``-`` for stdin) and ``--set``
-    (which wins over the file)."""
+    (which wins over the file); none at all is refused when ``required``."""
     inputs: dict[str, Any] = {}
     if args.file is not None:
         what = f"--file {args.file}"
@@ -141,6 +141,6 @@ def read_inputs(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(f"{what}: {exc.strerror or exc}") from None
         inputs = load_json_object(decode_text(data, what), what)
     inputs.update(parse_assignments(args.set))
-    if not inputs:
+    if not inputs and required:
         raise UsageError("give the model's inputs with --set NAME=VALUE or --file")
     return inputs

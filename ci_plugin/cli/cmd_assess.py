@@ -27,6 +27,9 @@ def add_parsers(add) -> None:
     p.add_argument("--model", help="scoring model (default: [scoring] default_model); see `ci-plugin models`")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="one model input (repeatable)")
     p.add_argument("--file", metavar="JSON", help="inputs as a JSON object (a file, or - for stdin)")
+    p.add_argument("--from-evidence", action="store_true",
+                   help="fill the inputs evidence answers from the source tickets (RICE reach; other models "
+                        "through [scoring.<model>.evidence]); --set/--file give the rest and win")
 
     add("models", "list the scoring models and their inputs", run_models)
 
@@ -51,7 +54,9 @@ def add_parsers(add) -> None:
 def run_assess(args: argparse.Namespace) -> int:
     """Score and store; print the breakdown."""
     model = model_name(args.model)
-    improvement = assess(open_register(args.config), args.improvement, model, read_inputs(args))
+    inputs = read_inputs(args, required=not args.from_evidence)
+    improvement = assess(open_register(args.config), args.improvement, model, inputs,
+                         from_evidence=args.from_evidence)
     if args.json:
         out_json(improvement.to_record())
     else:
@@ -112,7 +117,8 @@ def run_prioritize(args: argparse.Namespace) -> int:
     line = (cut_line(register, _Improvements(report.entries), args.period)
             if args.fit_budget else None)
     if args.json:  # streamed entry by entry: a register of 100,000 is never one string
-        head: dict = {"writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings}
+        head: dict = {"writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings,
+                      "stale": report.stale}
         if line is not None:
             head["fit_budget"] = line
         out_json_streamed(head, "ranking", ({"rank": e.rank, "id": e.id, "score": e.score, "changed": e.changed,
@@ -129,7 +135,7 @@ def run_prioritize(args: argparse.Namespace) -> int:
     verb = "would write" if report.dry_run else "wrote"
     changed = sum(e.changed for e in report.entries)
     err(f"prioritize: {len(report.entries)} ranked, {changed} changed, {verb} "
-        f"{changed if report.dry_run else report.writes} update(s)")
+        f"{changed if report.dry_run else report.writes} update(s), {report.stale} stale (see `ci-plugin stale`)")
     return 0
 
 

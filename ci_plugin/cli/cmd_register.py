@@ -28,6 +28,8 @@ def add_parsers(add) -> None:
 
     p = add("show", "show one improvement", run_show)
     p.add_argument("improvement", metavar="IMPROVEMENT")
+    p.add_argument("--history", action="store_true",
+                   help="only its assessments, newest first: when, who, model, inputs, score")
 
     p = add("register", "list the register", run_register)
     p.add_argument("--state", action="append", metavar="STATE", help="only this workflow state (repeatable)")
@@ -53,6 +55,8 @@ def run_link(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     """One improvement in detail (or its record)."""
     register = open_register(args.config)
+    if args.history:
+        return _show_history(register.get(args.improvement, links=False), args.json)
     improvement = register.get(args.improvement)
     improvement.progress = progress_of(register, [improvement.id]).get(improvement.id)
     report_malformed([improvement])
@@ -63,6 +67,27 @@ def run_show(args: argparse.Namespace) -> int:
         out_json(_record(improvement, position))
     else:
         out(render.detail(improvement, position))
+    return 0
+
+
+def _show_history(improvement: Any, as_json: bool) -> int:
+    """The assessment and its stored predecessors, newest first (``show --history``)."""
+    report_malformed([improvement])
+    current = improvement.get("assessment") or {}
+    entries = []
+    if isinstance(current, dict) and "model" in current:
+        keys = ("assessed_at", "assessed_by", "model", "inputs", "score", "sources")
+        entries = [{k: current[k] for k in keys if k in current}] + list(current.get("history") or [])
+    if as_json:
+        out_json({"improvement": improvement.id, "assessments": entries})
+        return 0
+    if not entries:
+        out(f"#{improvement.id} has not been assessed")
+        return 0
+    for entry in entries:
+        inputs = ", ".join(f"{k}={v}" for k, v in sorted((entry.get("inputs") or {}).items()))
+        out(f"{entry.get('assessed_at', '?'):<26} {entry.get('assessed_by', '?'):<12} {entry.get('model', '?'):<9} "
+            f"{entry.get('score', 0):>10g}  {inputs}")
     return 0
 
 

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ci_plugin.domain import links as link_kinds
+from ci_plugin.domain.evidence import TicketFacts
 from ci_plugin.domain.model import Ticket
 from ci_plugin.domain.workflow import StateMap
 from ci_plugin.errors import UsageError
@@ -278,3 +279,14 @@ class HostAdapter(abc.ABC):
         what ``stats`` needs for the time spent in each state. ``None`` when the host cannot
         tell (the default)."""
         return None
+
+    # --- evidence: what the source tickets say (optional; the default says the host cannot) ---
+
+    def ticket_facts(self, ticket_ids: list[str], *, reopens: bool = True) -> list[TicketFacts]:
+        """Creation time, resolution time (``None`` unless the ticket is resolved/closed now),
+        requestor and, with ``reopens``, the reopen count of each of ``ticket_ids`` that exists
+        (missing ids are left out): ceil(N/100) searches for N tickets, plus what the host
+        needs for the reopen counts (RT one history read per ticket, Redmine one issue read with
+        journals per ticket). The default refuses: the adapter has no batched ticket read."""
+        raise UsageError(f"{self.label}: this host adapter cannot read evidence (it implements no ticket_facts); "
+                         "give the scoring inputs by hand")

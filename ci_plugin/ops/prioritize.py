@@ -29,6 +29,7 @@ from ci_plugin.register import ImprovementRegister
 from ci_plugin.scoring.base import score as score_inputs
 
 from ci_plugin.ops.assess import model_named, model_settings
+from ci_plugin.ops.stale import rule as stale_rule
 from ci_plugin.ops.unreachable import FailureStreak, failure_limit
 
 
@@ -65,6 +66,8 @@ class PrioritizeReport:
     writes: int = 0
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: How many of the ranked improvements have a stale assessment (see :mod:`ci_plugin.ops.stale`).
+    stale: int = 0
 
 
 def _score(register: ImprovementRegister, improvement: Improvement, only_model: str | None,
@@ -108,7 +111,9 @@ def prioritize(register: ImprovementRegister, *, model: str | None = None, dry_r
     models_seen = set()
     rankables: list[Rankable] = []
     by_id: dict[str, tuple] = {}
+    is_stale = stale_rule(register)
     for improvement in register.list(list(workflow.OPEN_STATES)):  # page by page, slimmed as read
+        report.stale += bool(is_stale(improvement))
         scores[improvement.id] = _score(register, improvement, model, cache, report.warnings)
         if scores[improvement.id] is not None:
             models_seen.add(improvement.get("assessment", {}).get("model"))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from ci_plugin.cli import cmd_assess, cmd_convert, cmd_register, cmd_setup, cmd_workflow
+from ci_plugin.cli import cmd_assess, cmd_convert, cmd_evidence, cmd_register, cmd_setup, cmd_workflow
 from ci_plugin.ops.convert import convert
 from tests.unit.memory_desk import Desk
 
-COMMAND_MODULES = (cmd_assess, cmd_convert, cmd_register, cmd_setup, cmd_workflow)
+COMMAND_MODULES = (cmd_assess, cmd_convert, cmd_evidence, cmd_register, cmd_setup, cmd_workflow)
 
 
 @pytest.fixture

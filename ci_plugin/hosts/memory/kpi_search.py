@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
+from ci_plugin.domain.evidence import TicketFacts, reopen_count
 from ci_plugin.errors import HostRefused
 from ci_plugin.hosts.base import HostAdapter
+from ci_plugin.hosts.memory.store import RESOLVED_STATUSES
 
 _CONDITION = re.compile(r"\s*(Queue|Subject|Status|Owner|CF\.\{[^}]+\})\s*(=|!=|NOT\s+LIKE|LIKE)\s*"
                         r"'((?:[^'\\]|\\.)*)'\s*", re.IGNORECASE)
@@ -100,3 +102,28 @@ class MemoryKpiSearch(HostAdapter):
         """Every status change of the ticket, oldest first (the store's history)."""
         history = self._call("status_history", "GET", lambda: list(self.store.ticket(str(ticket_id)).history))
         return [(name, moment) for name, when in history if (moment := _time(when)) is not None]
+
+    def ticket_facts(self, ticket_ids: list[str], *, reopens: bool = True) -> list[TicketFacts]:
+        """One call per hundred ids; resolved = the last resolution while the ticket is still in
+        a resolved status; reopens from the store's status history (no further call)."""
+        wanted = [str(i) for i in ticket_ids]
+        facts: list[TicketFacts] = []
+
+        def read(chunk: list[str]) -> list[TicketFacts]:
+            found = []
+            for ident in chunk:
+                record = self.store.tickets.get(ident)
+                created = _time(record.created) if record is not None else None
+                if record is None or created is None:
+                    continue
+                done = record.status in RESOLVED_STATUSES
+                statuses = [name for name, _ in record.history]
+                changes = list(zip([True] + [s not in RESOLVED_STATUSES for s in statuses],
+                                   [s not in RESOLVED_STATUSES for s in statuses]))
+                found.append(TicketFacts(id=ident, created=created, resolved=_time(record.resolved) if done else None,
+                                         requestor=record.creator, reopened=reopen_count(changes) if reopens else None))
+            return found
+        for start in range(0, len(wanted), self.page_size):
+            chunk = wanted[start : start + self.page_size]
+            facts.extend(self._call("ticket_facts", "GET", lambda chunk=chunk: read(chunk)))  # type: ignore[attr-defined]
+        return facts

@@ -62,6 +62,7 @@ from ci_plugin.domain.model import Ticket
 from ci_plugin.domain.workflow import STOCK_STATUSES
 from ci_plugin.errors import HostBadAnswer, HostRefused, NotFound, NotProvisionedError, UsageError
 from ci_plugin.hosts.redmine.delivery import RedmineDelivery
+from ci_plugin.hosts.redmine.evidence import RedmineEvidence
 from ci_plugin.hosts.redmine.kpi_search import RedmineKpiSearch
 from ci_plugin.hosts.redmine.metadata import MISSING, RedmineMetadata
 from ci_plugin.hosts.redmine.provisioning import RedmineProvisioning
@@ -75,7 +76,7 @@ PROJECT_CONTAINER = "(project)"  # container of a Redmine project seen as a link
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_-]{0,99}$")
 
 
-class RedmineAdapter(RedmineKpiSearch, RedmineDelivery, RedmineRelations, RedmineProvisioning, RedmineMetadata):
+class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, RedmineRelations, RedmineProvisioning, RedmineMetadata):
     """Redmine 5 (REST): improvements are issues of one tracker in one project, with custom fields."""
 
     name = "redmine"

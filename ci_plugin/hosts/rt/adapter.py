@@ -42,6 +42,7 @@ from ci_plugin.domain import links as link_kinds
 from ci_plugin.domain.model import Ticket
 from ci_plugin.errors import HostRefused, NotFound, UsageError
 from ci_plugin.hosts.rt.delivery import RTDelivery
+from ci_plugin.hosts.rt.evidence import RTEvidence
 from ci_plugin.hosts.rt.kpi_search import RTKpiSearch
 from ci_plugin.hosts.rt.metadata import RTMetadata
 from ci_plugin.hosts.rt.provisioning import RTProvisioning
@@ -67,7 +68,7 @@ def _sql_quote(value: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-class RTAdapter(RTKpiSearch, RTDelivery, RTProvisioning, RTMetadata):
+class RTAdapter(RTKpiSearch, RTEvidence, RTDelivery, RTProvisioning, RTMetadata):
     """Request Tracker 5 (REST2): improvements are tickets of one queue with custom fields."""
 
     name = "rt"
