@@ -8,7 +8,8 @@ named custom field) and their subjects are similar:
   one-letter words and the few :data:`STOPWORDS`;
 * two token sets are similar when their Jaccard index (shared / all tokens) is at least
   :data:`THRESHOLD` (0.6); an empty set is similar to nothing;
-* a group is a connected component of the "similar" relation within one key (single linkage).
+* a group is a connected component of the "similar" relation within one key (single linkage);
+  a ticket without a key (``""``: no category, the custom field unset) is in no group.
 
 Components do not depend on the order of the input, so the groups are deterministic; adding a
 ticket can only join components, never split one. Groups come sorted by key, then lowest id.
@@ -109,7 +110,7 @@ def group(occurrences: Iterable[Occurrence], *, min_count: int = 1, threshold: f
     by_key: dict[str, dict[frozenset[str], list[Occurrence]]] = {}
     for item in occurrences:
         toks = tokens(item.subject)
-        if toks:
+        if toks and item.key:
             by_key.setdefault(item.key, {}).setdefault(toks, []).append(item)
     groups: list[Group] = []
     for key, buckets in by_key.items():

@@ -84,3 +84,8 @@ def test_adding_a_noise_ticket_never_splits_a_group(seed):
     for old in before:  # every old group lies whole inside one new group
         holders = [g for g in after if set(old.ids) <= set(g.ids)]
         assert len(holders) == 1 and holders[0].key == old.key
+
+
+def test_a_ticket_without_a_key_is_in_no_group():
+    items = [occ(i, "VPN drops after sleep", key="") for i in range(1, 8)]
+    assert group(items) == []
