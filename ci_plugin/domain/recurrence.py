@@ -17,6 +17,7 @@ ticket can only join components, never split one. Groups come sorted by key, the
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -75,8 +76,10 @@ def _id_order(ticket_id: str) -> tuple[int, str]:
 
 
 def _components(sets: list[frozenset[str]], threshold: float) -> list[list[int]]:
-    """Connected components over distinct token sets, through an inverted index of tokens (only
-    sets sharing a token and of compatible sizes are compared)."""
+    """Connected components over distinct token sets, comparing only candidate pairs: with
+    prefix filtering (tokens ordered rarest first, a set indexed by its first
+    ``len - ceil(threshold * len) + 1`` tokens), two sets whose Jaccard index reaches the
+    threshold always share a token of their prefixes, so no similar pair is missed."""
     parent = list(range(len(sets)))
 
     def find(i: int) -> int:
@@ -85,16 +88,22 @@ def _components(sets: list[frozenset[str]], threshold: float) -> list[list[int]]
             i = parent[i]
         return i
 
+    frequency: dict[str, int] = {}
+    for toks in sets:
+        for tok in toks:
+            frequency[tok] = frequency.get(tok, 0) + 1
     index: dict[str, list[int]] = {}
     for i, toks in enumerate(sets):
+        ordered = sorted(toks, key=lambda t: (frequency[t], t))
+        prefix = ordered[:len(ordered) - math.ceil(threshold * len(ordered) - 1e-9) + 1]
         seen: set[int] = set()
-        for tok in toks:
+        for tok in prefix:
             for j in index.get(tok, ()):
                 if j in seen:
                     continue
                 seen.add(j)
                 small, large = sorted((len(toks), len(sets[j])))
-                if small / large >= threshold and similar(toks, sets[j], threshold):
+                if small >= threshold * large - 1e-9 and similar(toks, sets[j], threshold):
                     a, b = find(i), find(j)
                     if a != b:
                         parent[max(a, b)] = min(a, b)

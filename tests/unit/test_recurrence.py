@@ -89,3 +89,27 @@ def test_adding_a_noise_ticket_never_splits_a_group(seed):
 def test_a_ticket_without_a_key_is_in_no_group():
     items = [occ(i, "VPN drops after sleep", key="") for i in range(1, 8)]
     assert group(items) == []
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_candidate_filter_misses_no_similar_pair(seed):
+    """Against comparing every pair: the same components."""
+    rnd = random.Random(seed)
+    vocabulary = "alpha beta gamma delta epsilon zeta eta theta iota kappa".split()
+    items = [occ(i, " ".join(rnd.sample(vocabulary, rnd.randint(1, 6)))) for i in range(1, 120)]
+    sets = [tokens(o.subject) for o in items]
+    parent = list(range(len(items)))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in range(len(items)):
+        for j in range(i):
+            if similar(sets[i], sets[j]):
+                parent[find(i)] = find(j)
+    brute = {}
+    for i, o in enumerate(items):
+        brute.setdefault(find(i), set()).add(o.id)
+    assert sorted(sorted(g.ids) for g in group(items)) == sorted(sorted(ids) for ids in brute.values())
