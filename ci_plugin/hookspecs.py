@@ -184,6 +184,15 @@ def ci_review_due(improvement: Improvement, due_field: str, due_date: str, regis
 
 
 @hookspec
+def ci_watch_pass(register: RegisterView) -> None:
+    """Be told that a ``watch`` pass reached the host (after its sync and due announcements).
+
+    Fired once per pass that did not fail as a whole; the built-in ``propose_recurring`` opens
+    improvements from recurring incidents here. Notifier policy.
+    """
+
+
+@hookspec
 def ci_after_assess(improvement: Improvement, assessment: dict[str, Any], register: RegisterView) -> None:
     """Be told that an improvement was assessed.
 

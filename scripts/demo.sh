@@ -63,6 +63,13 @@ step ci-plugin link "$imp1" --project "$project"
 step ci-plugin sync                  # converts the ticket an agent flagged in the host
 imp3=$(ci-plugin convert "$inc4" 2>/dev/null)
 
+# The desk's own history: six recurring incidents become one proposal, the proposal one
+# improvement with every incident as a source, and nothing is proposed twice.
+python "$root/scripts/demo_tickets.py" recurring >/dev/null
+step ci-plugin propose --min-count 5
+step ci-plugin propose --min-count 5 --create
+step ci-plugin propose --min-count 5   # nothing left to propose
+
 step ci-plugin models
 step ci-plugin assess "$imp1" --model wsjf --set business_value=13 --set time_criticality=8 --set risk_reduction=5 --set job_size=5
 step ci-plugin assess "$imp2" --model wsjf --set business_value=8 --set time_criticality=13 --set risk_reduction=3 --set job_size=3

@@ -1,12 +1,16 @@
 """Service-desk traffic for scripts/demo.sh: makes tickets directly in the host, as agents and
 users would, and prints their ids on one line: four incidents (the last one flagged as an
-improvement candidate), a problem record and a project record.
+improvement candidate), a problem record and a project record. With ``recurring``: six incidents
+"VPN drops after sleep" with varying numbers (on Redmine in the helpdesk's ``Network`` issue
+category, the grouping key there), for ``propose``.
 
 Uses the host session of the demo's config (``CI_PLUGIN_CONFIG``), so it works for RT and
 Redmine alike.
 """
 
 from __future__ import annotations
+
+import sys
 
 from ci_plugin import config
 from ci_plugin.errors import NotFound
@@ -58,12 +62,42 @@ def redmine_tickets(register: ImprovementRegister) -> list[str]:
     return ids
 
 
-def main() -> None:
-    """Print the ids of the demo's tickets."""
+RECURRING = [f"VPN drops after sleep on laptop {100 + 7 * n} (#{4711 + n})" for n in range(6)]
+
+
+def recurring_tickets(register: ImprovementRegister) -> list[str]:
+    """The recurring incidents: RT's General queue, or Redmine Bugs of the helpdesk project in
+    its ``Network`` category (created if missing)."""
+    session = register.host.session
+    ids = []
+    if register.host.name == "rt":
+        for subject in RECURRING:
+            body = {"Queue": "General", "Subject": subject, "Content": "Again after the lid was closed.",
+                    "ContentType": "text/plain"}
+            ids.append(str(session.request("POST", "ticket", json=body).json()["id"]))
+        return ids
+    project = session.request("GET", "projects/helpdesk.json").json()["project"]
+    categories = session.request("GET", f"projects/{project['id']}/issue_categories.json").json()["issue_categories"]
+    category = next((c for c in categories if c["name"] == "Network"), None) or session.request(
+        "POST", f"projects/{project['id']}/issue_categories.json", json={"issue_category": {"name": "Network"}}
+    ).json()["issue_category"]
+    bug = next(t["id"] for t in session.request("GET", "trackers.json").json()["trackers"] if t["name"] == "Bug")
+    for subject in RECURRING:
+        issue = {"project_id": project["id"], "tracker_id": bug, "category_id": category["id"], "subject": subject,
+                 "description": "Again after the lid was closed."}
+        ids.append(str(session.request("POST", "issues.json", json={"issue": issue}).json()["issue"]["id"]))
+    return ids
+
+
+def main(argv: list[str]) -> None:
+    """Print the ids of the demo's tickets (``recurring``: of the recurring incidents)."""
     register = ImprovementRegister(config.load())
-    make = rt_tickets if register.host.name == "rt" else redmine_tickets
+    if argv[:1] == ["recurring"]:
+        make = recurring_tickets
+    else:
+        make = rt_tickets if register.host.name == "rt" else redmine_tickets
     print(" ".join(make(register)))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import tests.checkout  # noqa: F401 (first: ci_plugin.hooks and ci_plugin.schemas from this checkout)
 from ci_plugin import cli
 
 REQUIRE_LIVE = os.environ.get("CI_PLUGIN_REQUIRE_LIVE") == "1"

@@ -23,15 +23,15 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from ci_plugin.version import __version__
-from ci_plugin.cli import (cmd_assess, cmd_capacity, cmd_convert, cmd_hooks, cmd_plan, cmd_record, cmd_register,
-                           cmd_report, cmd_setup, cmd_evidence, cmd_stats, cmd_workflow)
+from ci_plugin.cli import (cmd_assess, cmd_capacity, cmd_convert, cmd_evidence, cmd_hooks, cmd_plan, cmd_propose,
+                           cmd_record, cmd_register, cmd_report, cmd_setup, cmd_stats, cmd_workflow)
 from ci_plugin.cli.output import err
 from ci_plugin.config import CONFIG_ENV
 from ci_plugin.errors import CIPluginError, one_line, redact, register_secret
 
 #: The modules that add sub-commands, in the order ``--help`` lists them.
 COMMAND_MODULES = (cmd_setup, cmd_convert, cmd_register, cmd_hooks, cmd_assess, cmd_workflow, cmd_plan, cmd_record,
-                   cmd_stats, cmd_capacity, cmd_report, cmd_evidence)
+                   cmd_stats, cmd_capacity, cmd_report, cmd_evidence, cmd_propose)
 
 
 def _global_options(suppress: bool) -> argparse.ArgumentParser:

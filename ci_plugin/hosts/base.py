@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ci_plugin.domain import links as link_kinds
 from ci_plugin.domain.evidence import TicketFacts
 from ci_plugin.domain.model import Ticket
+from ci_plugin.domain.recurrence import Occurrence
 from ci_plugin.domain.workflow import StateMap
 from ci_plugin.errors import UsageError
 from ci_plugin.http import HostSession
@@ -290,3 +291,16 @@ class HostAdapter(abc.ABC):
         journals per ticket). The default refuses: the adapter has no batched ticket read."""
         raise UsageError(f"{self.label}: this host adapter cannot read evidence (it implements no ticket_facts); "
                          "give the scoring inputs by hand")
+
+    # --- proposals from recurring incidents (optional; the default says the host cannot) ------
+
+    def candidate_occurrences(self, since: datetime, group_by: str | None) -> Iterator[Occurrence]:
+        """Every ticket of the candidate queues/trackers created at or after ``since`` (aware UTC),
+        as an :class:`~ci_plugin.domain.recurrence.Occurrence` whose ``key`` is the value of the
+        custom field named ``group_by``, or, when ``group_by`` is ``None``, the host's own
+        category (RT: the queue name; Redmine: the issue category); ``""`` when the ticket has
+        none. All pages, ceil(N/100) search requests for N tickets; the adapter may return more
+        (the window widened to whole days): the caller keeps what lies in the window. The default
+        refuses: the adapter has no ticket search."""
+        raise UsageError(f"{self.label}: this host adapter cannot propose improvements from recurring tickets "
+                         "(it implements no candidate_occurrences); convert the tickets by hand with `ci-plugin convert`")

@@ -49,13 +49,16 @@ def _unique(ids: Iterable[str]) -> list[str]:
     return seen
 
 
-def _draft(sources: list[Ticket], source_kind: str, category: str | None, title: str | None) -> ConversionDraft:
+def _draft(sources: list[Ticket], source_kind: str, category: str | None, title: str | None,
+           evidence: str | None = None) -> ConversionDraft:
     first = sources[0]
     if len(sources) == 1:
         description = f"Converted from ticket #{first.id}: {first.title}\n\n{first.description}".rstrip()
     else:
         listed = "\n".join(f"- #{s.id}: {s.title}" for s in sources)
         description = f"Converted from {len(sources)} tickets:\n{listed}\n\n{first.description}".rstrip()
+    if evidence:
+        description = f"{evidence}\n\n{description}"
     values: dict[str, Any] = {"source": source_kind, "source_tickets": [s.id for s in sources]}
     if category:
         values["category"] = category
@@ -91,11 +94,13 @@ def convert(
     source_kind: str | None = None,
     into: str | None = None,
     title: str | None = None,
+    evidence: str | None = None,
 ) -> ConversionResult:
     """Convert one or more tickets into one improvement (or add them to ``into``).
 
     Converting a ticket that was converted before returns the same improvement and creates
-    nothing. Raises UsageError/NotFound before anything is written when an input is wrong.
+    nothing. ``evidence`` (``propose``) opens the new improvement's description. Raises
+    UsageError/NotFound before anything is written when an input is wrong.
     """
     host = register.host
     ids = _unique(register_fields.parse_ticket_id(t) for t in ticket_ids)
@@ -119,7 +124,7 @@ def convert(
         target_id = previous[0] if previous else None
 
     if target_id is None:
-        draft = _draft(sources, source_kind or _default_kind(register, sources), category, title)
+        draft = _draft(sources, source_kind or _default_kind(register, sources), category, title, evidence)
         links = {"sources": ids, **{kind: [t.id for t in tickets] for kind, tickets in targets.items()}}
         made = create_from_draft(register, draft, sources, links)
         kept = _settle_race(register, ids, made)

@@ -6,8 +6,9 @@ A ticket that fails stays flagged and is retried on the next pass. When the host
 answering, a pass gives up after ``[host] max_consecutive_failures`` connection failures in a
 row (one error, exit 3) instead of trying every remaining ticket; ``watch`` logs that once per
 pass and tries again at its next interval. After each pass, ``watch`` announces the review and
-target dates that have come (:func:`ci_plugin.ops.due.announce_due`, hook ``ci_review_due``);
-a pass that failed announces nothing.
+target dates that have come (:func:`ci_plugin.ops.due.announce_due`, hook ``ci_review_due``)
+and fires ``ci_watch_pass`` (the built-in ``propose_recurring`` proposes there); a pass that
+failed announces nothing.
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ def watch(
             try:
                 on_report(sync(register))
                 announce_due(register, announced)  # only after a pass that reached the host
+                register.plugins.watch_pass(register=register)  # e.g. propose_recurring
             except CIPluginError as exc:
                 log.error("sync pass failed: %s", exc)
             else:  # a pass that failed as a whole (host away) leaves the KPI round to the next pass

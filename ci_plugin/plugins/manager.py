@@ -54,6 +54,7 @@ HOOK_METHODS = {
     "ci_after_assess": "after_assess",
     "ci_after_measure": "after_measure",
     "ci_review_due": "review_due",
+    "ci_watch_pass": "watch_pass",
 }
 
 
@@ -239,6 +240,10 @@ class PluginManager:
         come on ``due_date``; return the failures."""
         return self._notify("ci_review_due", {"improvement": improvement, "due_field": due_field,
                                               "due_date": due_date, "register": register})
+
+    def watch_pass(self, register: RegisterView) -> list[str]:
+        """Tell every ``ci_watch_pass`` that a watch pass reached the host; return the failures."""
+        return self._notify("ci_watch_pass", {"register": register})
 
     def after_measure(self, improvement: Improvement, measurement: dict[str, Any], register: RegisterView) -> list[str]:
         """Tell every ``ci_after_measure``; return the failures."""

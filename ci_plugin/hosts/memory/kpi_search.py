@@ -10,6 +10,8 @@ operators ``=``, ``!=`` (exact, case-insensitive) and ``LIKE``, ``NOT LIKE`` (co
 values in single quotes (``\\'`` for a quote). Anything else is refused as a host refuses a
 malformed query (HostRefused with the parser's words). A ticket's ``resolved`` time is when it
 last entered ``resolved``, ``rejected`` or ``closed``; answers come a page at a time.
+``candidate_occurrences`` reads the tickets of every queue but the register's, problem,
+project and change queues (the memory host's candidate queues), a page of a hundred per call.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ci_plugin.domain.evidence import TicketFacts, reopen_count
+from ci_plugin.domain.recurrence import Occurrence
 from ci_plugin.errors import HostRefused
 from ci_plugin.hosts.base import HostAdapter
 from ci_plugin.hosts.memory.store import RESOLVED_STATUSES
@@ -88,6 +91,34 @@ class MemoryKpiSearch(HostAdapter):
 
             page, total = self._call("search_tickets", "GET", page_at)
             yield from page  # type: ignore[misc]
+            offset += self.page_size
+            if offset >= total:
+                return
+
+    def candidate_occurrences(self, since: datetime, group_by: str | None) -> Iterator[Occurrence]:
+        """Tickets of the candidate queues created at or after ``since``, key the queue name or
+        the ``group_by`` custom field, a page per call."""
+        skip = {"Improvements", "Problems", "Projects", "Changes"}
+
+        def wanted(record: Any) -> bool:
+            moment = _time(record.created)
+            return record.queue not in skip and moment is not None and moment >= since
+
+        def key_of(record: Any) -> str:
+            if group_by is None:
+                return str(record.queue)
+            raw = record.fields.get(group_by, "")
+            return ",".join(raw) if isinstance(raw, list) else str(raw)
+
+        offset = 0
+        while True:
+            def page_at(start: int = offset) -> tuple[list[Occurrence], int]:
+                found = self.store.select(wanted)
+                return [Occurrence(r.id, key_of(r), r.subject, r.created)
+                        for r in found[start:start + self.page_size]], len(found)
+
+            page, total = self._call("candidate_occurrences", "GET", page_at)
+            yield from page
             offset += self.page_size
             if offset >= total:
                 return

@@ -10,6 +10,9 @@ what lies in the window), with ``status_id=*`` unless the query names a status. 
 resolution times need no further request. Redmine ignores filter names it does not know, and
 answers a bad filter value with HTTP 422 and its words (HostRefused). The query may not set
 what the window and the pager set (``created_on``, ``closed_on``, ``limit``, ``offset``).
+``candidate_occurrences`` is one ``issues.json`` search over the candidate trackers
+(``tracker_id=1|2``, ``created_on>=`` the day before ``since``, every status), a request per
+hundred issues; the answer carries the category and the custom fields.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 
+from ci_plugin.domain.recurrence import Occurrence
 from ci_plugin.errors import HostBadAnswer, HostRefused, UsageError
 from ci_plugin.hosts.redmine.metadata import RedmineMetadata
 from ci_plugin.http import Pager
@@ -77,6 +81,23 @@ class RedmineKpiSearch(RedmineMetadata):
                     yield created, redmine_time(issue.get("closed_on"))
         except HostRefused as exc:
             raise query_refused(exc) from None
+
+    def candidate_occurrences(self, since: datetime, group_by: str | None) -> Iterator[Occurrence]:
+        """``/issues.json?tracker_id=<candidate trackers>&created_on=>=<day before>&status_id=*``,
+        every page; key the issue category's name or the value of custom field ``group_by``."""
+        trackers = "|".join(str(self._tracker_id(name)) for name in self.candidate_trackers)
+        low = (since - timedelta(days=1)).strftime("%Y-%m-%d")
+        pairs = [("tracker_id", trackers), ("created_on", f">={low}"), ("status_id", "*"), ("sort", "id")]
+        for issue in self._issue_pages(pairs):
+            if group_by is None:
+                key = str((issue.get("category") or {}).get("name") or "")
+            else:
+                raw = next((cf.get("value") for cf in issue.get("custom_fields") or []
+                            if isinstance(cf, dict) and cf.get("name") == group_by), "")
+                key = ",".join(str(v) for v in raw) if isinstance(raw, list) else str(raw or "")
+            created = redmine_time(issue.get("created_on"))
+            yield Occurrence(str(issue["id"]), key, str(issue.get("subject") or ""),
+                             created.isoformat() if created else "")
 
     def _issue_pages(self, pairs: list[tuple[str, str]]) -> Iterator[dict]:
         """Like ``_issues``, for a query given as pairs (a name may repeat, e.g. ``f[]``)."""

@@ -7,7 +7,9 @@ each side (TicketSQL dates are read in the RT user's time zone); the caller keep
 lies in the window. One ``GET /tickets`` per hundred tickets, fields ``Created,Resolved`` only:
 RT carries the resolution time in the search answer, so no further request is needed. RT
 answers a malformed query with HTTP 400 and its parser's words: that becomes HostRefused.
-RT shows an unset ``Resolved`` as ``1970-01-01T00:00:00Z``.
+RT shows an unset ``Resolved`` as ``1970-01-01T00:00:00Z``. ``candidate_occurrences`` is one
+TicketSQL search over the candidate queues (``Created`` from the day before ``since``), fields
+``Subject,Queue,Created,CustomFields``, a request per hundred tickets.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
+from ci_plugin.domain.recurrence import Occurrence
 from ci_plugin.errors import HostBadAnswer, HostRefused, UsageError
 from ci_plugin.hosts.rt.metadata import RTMetadata
 
@@ -57,6 +60,30 @@ class RTKpiSearch(RTMetadata):
                     yield created, rt_time(item.get("Resolved"))
         except HostRefused as exc:
             raise query_refused("RT", exc) from None
+
+    def candidate_occurrences(self, since: datetime, group_by: str | None) -> Iterator[Occurrence]:
+        """``(Queue = 'A' OR ...) AND Created >= 'day before since'``, every page; key the queue
+        name or the value of custom field ``group_by``."""
+        queues = " OR ".join("Queue = '" + q.replace("\\", "\\\\").replace("'", "\\'") + "'"
+                             for q in self.candidate_queues)
+        low = (since - timedelta(days=1)).strftime("%Y-%m-%d")
+        sql = f"({queues}) AND Created >= '{low}'"
+        names: dict[str, str] = {}
+        for item in self._pages("tickets", {"query": sql, "fields": "Subject,Queue,Created,CustomFields", "orderby": "id"}):
+            if group_by is None:
+                queue = item.get("Queue") or {}
+                queue_id = str(queue.get("id", "")) if isinstance(queue, dict) else str(queue)
+                if queue_id not in names:
+                    found = self.queue(queue_id) if queue_id else None
+                    names[queue_id] = str(found.get("Name") or queue_id) if isinstance(found, dict) else queue_id
+                key = names[queue_id]
+            else:
+                values = [v for cf in item.get("CustomFields") or [] if cf.get("name") == group_by
+                          for v in cf.get("values") or [] if v is not None]
+                key = ",".join(str(v) for v in values)
+            created = rt_time(item.get("Created"))
+            yield Occurrence(str(item["id"]), key, str(item.get("Subject") or ""),
+                             created.isoformat() if created else "")
 
     def entered_status_at(self, ticket_id: str, status: str) -> datetime | None:
         """The time of the ticket's last ``Status`` transaction to ``status`` (its history, all pages)."""
