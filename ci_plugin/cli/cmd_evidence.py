@@ -61,6 +61,8 @@ def text(document: dict[str, Any]) -> str:
              f"median {_value(document['median_resolve_hours'], ' h')}",
              f"  over {document['threshold_hours']:g} h          {document['breached']}",
              f"  reopened            {_value(document['reopened'])}"]
+    if document.get("via_problems"):
+        lines.append(f"  through its problem records: {', '.join(document['via_problems'])}")
     if document.get("missing"):
         lines.append(f"  not found on the host: {', '.join(document['missing'])}")
     return "\n".join(lines)

@@ -6,6 +6,10 @@ plus the host's cost of the reopen counts: see each adapter), and hands them to
 :func:`ci_plugin.domain.evidence.figures`. ``[evidence] resolution_threshold_hours`` (default
 24) decides what a breach is. An improvement without sources is refused (UsageError) before
 anything is read from the tickets.
+
+The evidence also takes in the tickets linked to the improvement's problem records (incidents
+a problem manager tied to the problem, in either direction, on any host relation), one read per
+problem record: ``via_problems`` lists those that are not sources themselves.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from ci_plugin.domain import evidence as figures_of
 from ci_plugin.domain.model import Improvement
-from ci_plugin.errors import UsageError
+from ci_plugin.errors import NotFound, UsageError
 from ci_plugin.register import ImprovementRegister
 
 
@@ -24,6 +28,22 @@ def source_ids(improvement: Improvement) -> list[str]:
     ids = {str(i) for i in improvement.get("source_tickets") or []}
     ids |= {str(i) for i in (improvement.links or {}).get("sources", [])}
     return sorted(ids, key=lambda i: (len(i), i))
+
+
+def problem_linked_ids(register: ImprovementRegister, improvement: Improvement) -> list[str]:
+    """The tickets linked to the improvement's problem records (one read of each record, with
+    its links), other than improvements, the problem records themselves and the improvement's
+    sources; in id order. A problem record the host no longer has is skipped."""
+    problems = [str(p) for p in (improvement.links or {}).get("problems", [])]
+    found: set[str] = set()
+    for problem in problems:
+        try:
+            record = register.host.get_ticket(problem, links=True)
+        except NotFound:
+            continue
+        found |= {str(t) for t in record.links.get("related", [])}
+    found -= set(problems) | set(source_ids(improvement)) | {improvement.id}
+    return sorted(found, key=lambda i: (len(i), i))
 
 
 def source_count(improvement: Improvement) -> int:
@@ -49,8 +69,10 @@ def of(register: ImprovementRegister, improvement: Improvement, *, reopens: bool
     ids = source_ids(improvement)
     if not ids:
         raise UsageError(f"improvement {improvement.id} has no source tickets: there is no evidence to read")
-    facts = register.host.ticket_facts(ids, reopens=reopens)
+    via_problems = problem_linked_ids(register, improvement)
+    facts = register.host.ticket_facts(ids + via_problems, reopens=reopens)
     document = figures_of.figures(facts, threshold(register), now or datetime.now(timezone.utc))
     document["improvement"] = improvement.id
-    document["missing"] = sorted(set(ids) - set(document["ticket_ids"]), key=lambda i: (len(i), i))
+    document["via_problems"] = [i for i in via_problems if i in set(document["ticket_ids"])]
+    document["missing"] = sorted(set(ids + via_problems) - set(document["ticket_ids"]), key=lambda i: (len(i), i))
     return document

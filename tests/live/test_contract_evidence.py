@@ -79,3 +79,26 @@ def test_evidence_refuses_an_improvement_without_sources(host, run_cli):
     assert made.code == 0, made.err
     other = run_cli(*config, "evidence", "999999999")
     assert other.code == 4 and other.out == "" and other.err.count("\n") == 1
+
+
+def test_evidence_takes_in_the_tickets_linked_to_its_problem_records(host, run_cli):
+    config = ("--config", host.config_path)
+    problem = host.ticket("VPN concentrator overload", kind="problem")
+    linked = [host.ticket(f"VPN tunnel resets {n}") for n in range(2)]
+    for incident in linked:
+        host.add_dependency(incident, problem)  # a problem manager tied the incident to the problem
+    first = host.ticket("VPN drops after sleep, the first report")
+    made = run_cli(*config, "convert", first, "--problem", problem, "--category", "technology")
+    assert made.code == 0, made.err
+    imp = made.out.strip()
+    result = run_cli(*config, "evidence", imp, "--json")
+    if host.name == "zammad":
+        assert result.code == 2 and result.out == "" and "ticket_facts" in result.err
+        return
+    assert result.code == 0, result.err
+    found = json.loads(result.out)
+    assert found["via_problems"] == sorted(linked, key=lambda i: (len(i), i))
+    assert found["count"] == 3 and set(found["ticket_ids"]) == {first, *linked}
+    assert problem not in found["ticket_ids"] and imp not in found["ticket_ids"]
+    text = run_cli(*config, "evidence", imp)
+    assert text.code == 0 and "through its problem records: " + ", ".join(found["via_problems"]) in text.out

@@ -97,3 +97,18 @@ def test_cli_json_and_text(cli_desk, capsys):  # noqa: F811
     assert document["count"] == 4 and document["requestors"] == 3
     assert main(["evidence", imp]) == 0
     assert "4 source ticket(s)" in capsys.readouterr().out and writes(cli_desk) == before  # it only reads
+
+
+def test_tickets_linked_to_its_problem_records_count_as_evidence(desk):
+    first = source(desk, "2026-01-01T00:00:00+00:00", "alice")
+    problem = desk.ticket("VPN concentrator overload", kind="problem")
+    linked = [source(desk, "2026-01-05T00:00:00+00:00", "dave"), source(desk, "2026-01-09T00:00:00+00:00", "erin")]
+    for incident in linked:
+        desk.store.add_links(incident, "depends-on", [problem])  # a problem manager tied it to the problem
+    unrelated = source(desk, "2026-01-07T00:00:00+00:00", "frank")
+    imp = convert(desk.register, [first], category="process", problems=[problem]).improvement.id
+    document = evidence(desk.register, imp, reopens=False, now=NOW)
+    assert document["via_problems"] == linked and unrelated not in document["ticket_ids"]
+    assert document["count"] == 3 and document["ticket_ids"] == [first, *linked]
+    assert problem not in document["ticket_ids"] and imp not in document["ticket_ids"]
+    assert document["requestors"] == 3 and document["first_created"].startswith("2026-01-01")
