@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ci_plugin.app import open_register
-from ci_plugin.cli.output import out, out_json
+from ci_plugin.cli.output import document_or_text
 from ci_plugin.domain import budget
 from ci_plugin.errors import UsageError
 from ci_plugin.ops.capacity import capacity
@@ -25,10 +25,7 @@ def run_capacity(args: argparse.Namespace) -> int:
     if args.period is not None and budget.period_of_kind(args.period) is None:  # before the host is opened
         raise UsageError(f"--period {args.period!r}: not a quarter (2027-Q1) or a month (2027-01)")
     document = capacity(open_register(args.config), args.period)
-    if args.json:
-        out_json(document)
-    else:
-        out(text(document))
+    document_or_text(args, document, text)
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ci_plugin.app import open_register
-from ci_plugin.cli.output import out, out_json
+from ci_plugin.cli.output import document_or_text, out, out_json
 from ci_plugin.ops.evidence import evidence
 from ci_plugin.ops.stale import check_days, stale
 
@@ -25,10 +25,7 @@ def add_parsers(add) -> None:
 def run_evidence(args: argparse.Namespace) -> int:
     """Print the evidence figures as text, or one JSON document with ``--json``."""
     document = evidence(open_register(args.config), args.improvement)
-    if args.json:
-        out_json(document)
-    else:
-        out(text(document))
+    document_or_text(args, document, text)
     return 0
 
 

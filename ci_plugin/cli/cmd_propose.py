@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ci_plugin.app import open_register
-from ci_plugin.cli.output import out, out_json
+from ci_plugin.cli.output import document_or_text
 from ci_plugin.domain.engagement import parse_since
 from ci_plugin.ops.propose import check_inputs, propose
 
@@ -25,10 +25,7 @@ def run_propose(args: argparse.Namespace) -> int:
     since = parse_since(args.since)
     check_inputs(since, args.min_count)  # checked before the host is opened
     document = propose(open_register(args.config), since, args.min_count, create=args.create)
-    if args.json:
-        out_json(document)
-    else:
-        out(text(document))
+    document_or_text(args, document, text)
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ci_plugin.app import open_register
-from ci_plugin.cli.output import out, out_json
+from ci_plugin.cli.output import document_or_text
 from ci_plugin.cli.progress import bar
 from ci_plugin.domain.engagement import parse_since
 from ci_plugin.ops.stats import stats
@@ -24,10 +24,7 @@ def run_stats(args: argparse.Namespace) -> int:
     """Print the figures as text, or one JSON document with ``--json``."""
     since = parse_since(args.since)  # checked before the host is opened
     figures = stats(open_register(args.config), since, tick=bar("stats"))
-    if args.json:
-        out_json(figures)
-    else:
-        out(text(figures))
+    document_or_text(args, figures, text)
     return 0
 
 

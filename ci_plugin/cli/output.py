@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ci_plugin.domain.model import Improvement
@@ -68,6 +68,15 @@ def report_malformed(improvements: Iterable[Improvement]) -> None:
     for improvement in improvements:
         for key, reason in sorted(improvement.malformed.items()):
             warn(f"improvement {improvement.id}: field {key} ignored: {reason}")
+
+
+def document_or_text(args: argparse.Namespace, document: Any, text: Callable[[Any], str]) -> None:
+    """With ``--json`` the document as JSON, else ``text(document)``: how the commands that
+    compute one document (``stats``, ``capacity``, ``evidence``, ``propose``) print it."""
+    if args.json:
+        out_json(document)
+    else:
+        out(text(document))
 
 
 def improvement_or_id(args: argparse.Namespace, improvement: Improvement, extra: dict[str, Any] | None = None) -> None:

@@ -17,7 +17,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ci_plugin.domain import recurrence
+from ci_plugin.domain import engagement, recurrence
 from ci_plugin.errors import UsageError
 from ci_plugin.ops.convert import convert
 from ci_plugin.register import ImprovementRegister
@@ -65,7 +65,7 @@ def propose(register: ImprovementRegister, since: datetime | None = None, min_co
     subjects: dict[str, str] = {}
     occurrences = []
     for item in register.host.candidate_occurrences(start, conf["group_by"]):
-        created = _time(item.created)
+        created = engagement.parse_time(item.created)
         if created is None or created >= start:
             occurrences.append(item)
             subjects[item.id] = item.subject
@@ -92,11 +92,3 @@ def propose(register: ImprovementRegister, since: datetime | None = None, min_co
             "created": made}
 
 
-def _time(text: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)

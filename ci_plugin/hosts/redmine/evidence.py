@@ -38,11 +38,4 @@ class RedmineEvidence(RedmineMetadata):
         return facts
 
     def _reopens(self, issue_id: str, closed: set[str]) -> int:
-        issue = self.session.request_json("GET", f"issues/{issue_id}.json", expect=dict,
-                                          params={"include": "journals"}).get("issue") or {}
-        changes = []
-        for journal in issue.get("journals") or []:
-            for detail in (journal.get("details") or []) if isinstance(journal, dict) else []:
-                if isinstance(detail, dict) and detail.get("property") == "attr" and detail.get("name") == "status_id":
-                    changes.append((str(detail.get("old_value")) not in closed, str(detail.get("new_value")) not in closed))
-        return reopen_count(changes)
+        return reopen_count([(old not in closed, new not in closed) for old, new, _ in self._status_changes(issue_id)])

@@ -118,26 +118,15 @@ class RedmineKpiSearch(RedmineMetadata):
         wanted = self._status(status)
         if wanted is None:
             return None
-        issue = self.session.request_json("GET", f"issues/{ticket_id}.json", expect=dict,
-                                          params={"include": "journals"}).get("issue") or {}
         found = None
-        for journal in issue.get("journals") or []:
-            for detail in (journal.get("details") or []) if isinstance(journal, dict) else []:
-                if isinstance(detail, dict) and detail.get("property") == "attr" and detail.get("name") == "status_id" \
-                        and str(detail.get("new_value")) == str(wanted.get("id")):
-                    found = redmine_time(journal.get("created_on")) or found
+        for _, new, created_on in self._status_changes(ticket_id):
+            if new == str(wanted.get("id")):
+                found = redmine_time(created_on) or found
         return found
 
     def status_history(self, ticket_id: str) -> list[tuple[str, datetime]] | None:
         """Every journal that changed the issue's status, oldest first (one request)."""
         names = {str(s.get("id")): str(s.get("name", "")) for s in self.statuses()}
-        issue = self.session.request_json("GET", f"issues/{ticket_id}.json", expect=dict,
-                                          params={"include": "journals"}).get("issue") or {}
-        changes = []
-        for journal in issue.get("journals") or []:
-            for detail in (journal.get("details") or []) if isinstance(journal, dict) else []:
-                if isinstance(detail, dict) and detail.get("property") == "attr" and detail.get("name") == "status_id":
-                    when = redmine_time(journal.get("created_on"))
-                    if when is not None:
-                        changes.append((names.get(str(detail.get("new_value")), str(detail.get("new_value"))), when))
+        changes = [(names.get(new, new), when) for _, new, created_on in self._status_changes(ticket_id)
+                   if (when := redmine_time(created_on)) is not None]
         return sorted(changes, key=lambda change: change[1])

@@ -152,6 +152,19 @@ class RedmineMetadata(HostAdapter):
             raise NotProvisionedError([f"project {self.project_ident}: missing: run `ci-plugin setup`"])
         return project
 
+    def _status_changes(self, issue_id: str) -> list[tuple[str, str, Any]]:
+        """Every status change of the issue as ``(old status id, new status id, the journal's
+        created_on)``, in journal order: one ``issues/N.json?include=journals`` read. What KPI
+        windows, ``stats`` state times and ``evidence`` reopen counts are read from."""
+        issue = self.session.request_json("GET", f"issues/{issue_id}.json", expect=dict,
+                                          params={"include": "journals"}).get("issue") or {}
+        changes = []
+        for journal in issue.get("journals") or []:
+            for detail in (journal.get("details") or []) if isinstance(journal, dict) else []:
+                if isinstance(detail, dict) and detail.get("property") == "attr" and detail.get("name") == "status_id":
+                    changes.append((str(detail.get("old_value")), str(detail.get("new_value")), journal.get("created_on")))
+        return changes
+
     def _issues(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every issue of ``/issues.json`` for ``params``, following ``total_count`` to the end."""
         offset, page, pager = 0, 1, Pager(self.page_size, what="Redmine issues.json")
