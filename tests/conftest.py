@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ import tests.checkout  # noqa: F401 (first: ci_plugin.hooks and ci_plugin.schema
 from ci_plugin import cli
 
 REQUIRE_LIVE = os.environ.get("CI_PLUGIN_REQUIRE_LIVE") == "1"
+# Never the user's metadata cache, even for session fixtures (each test then gets its own below).
+os.environ["CI_PLUGIN_CACHE_DIR"] = tempfile.mkdtemp(prefix="ci-plugin-test-cache-")
 STATE = Path("/var/lib/ci-plugin-test")
 
 
@@ -29,6 +32,15 @@ class Run:
     code: int
     out: str
     err: str
+
+
+@pytest.fixture(autouse=True)
+def metadata_cache_dir(tmp_path_factory, monkeypatch):
+    """Every test gets its own, empty on-disk metadata cache (never the user's): the directory
+    is returned so a test can look at or tamper with what was cached."""
+    directory = tmp_path_factory.mktemp("metadata-cache")
+    monkeypatch.setenv("CI_PLUGIN_CACHE_DIR", str(directory))
+    return directory
 
 
 @pytest.fixture

@@ -233,6 +233,11 @@ class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, Redmine
                                  f"(one of: {', '.join(allowed)})")
 
     def create_improvement(self, title: str, description: str, fields: dict[str, Any], links: dict[str, list[str]]) -> str:
+        """Create the issue, its relations after it; retried once with metadata read afresh
+        when Redmine refuses ids from the disk cache (a refused or stray issue is deleted first)."""
+        return self._fresh_retry(lambda: self._create(title, description, fields, links))
+
+    def _create(self, title: str, description: str, fields: dict[str, Any], links: dict[str, list[str]]) -> str:
         project = self._register_project()
         tracker_id = self._tracker_id(self.tracker_name)
         if tracker_id not in {t["id"] for t in project.get("trackers") or []}:
@@ -284,9 +289,11 @@ class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, Redmine
     def update_fields(self, ticket_id: str, fields: dict[str, Any]) -> None:
         """Write register fields. Redmine answers 422 for an invalid value (HostRefused); the one
         silent drop (a field not enabled for the tracker) is refused before sending."""
-        custom = self._encode_cfs(fields, self.tracker_name)
-        if custom:
-            self._put(ticket_id, {"custom_fields": custom})
+        def write() -> None:
+            custom = self._encode_cfs(fields, self.tracker_name)
+            if custom:
+                self._put(ticket_id, {"custom_fields": custom})
+        self._fresh_retry(write)
 
     def find_user(self, login: str) -> str | None:
         """The id of the active user whose login is ``login`` (``GET /users.json?name=``, which
@@ -302,16 +309,18 @@ class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, Redmine
         """One ``PUT``: subject, ``assigned_to_id`` and custom fields; Redmine answers 422 for
         any invalid part (an assignee who is not a member of the project: "Assignee is invalid")
         and then keeps none of it."""
-        issue: dict[str, Any] = {}
-        custom = self._encode_cfs(fields, self.tracker_name) if fields else []
-        if custom:
-            issue["custom_fields"] = custom
-        if title is not None:
-            issue["subject"] = title
-        if owner is not None:
-            issue["assigned_to_id"] = int(owner)
-        if issue:
-            self._put(ticket_id, issue)
+        def write() -> None:
+            issue: dict[str, Any] = {}
+            custom = self._encode_cfs(fields, self.tracker_name) if fields else []
+            if custom:
+                issue["custom_fields"] = custom
+            if title is not None:
+                issue["subject"] = title
+            if owner is not None:
+                issue["assigned_to_id"] = int(owner)
+            if issue:
+                self._put(ticket_id, issue)
+        self._fresh_retry(write)
 
     def set_status(self, ticket_id: str, status: str) -> None:
         """Change the status and read it back: Redmine drops a change its workflow does not allow
@@ -319,10 +328,12 @@ class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, Redmine
         state = self.states.state(status)
         if STOCK_STATUSES["redmine"].get(state, "").lower() == status.lower():
             status = self.desk_states().host_status(state)  # "closed" on a desk provisioned before "Closed"
-        record = self._status(status)
-        if record is None:
-            raise NotProvisionedError([f"status {status}: {MISSING}"])
-        self._put(ticket_id, {"status_id": record["id"]})
+        def write() -> None:
+            record = self._status(status)
+            if record is None:
+                raise NotProvisionedError([f"status {status}: {MISSING}"])
+            self._put(ticket_id, {"status_id": record["id"]})
+        self._fresh_retry(write)
         after = self._get(ticket_id, "allowed_statuses")
         current = (after.get("status") or {}).get("name", "")
         if current != status:
@@ -378,7 +389,8 @@ class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, Redmine
             yield self._to_ticket(item)
 
     def clear_flag(self, ticket_id: str) -> None:
-        self._put(ticket_id, {"custom_fields": self._encode_cfs({"candidate": self.candidate["cleared"]}, None)})
+        self._fresh_retry(lambda: self._put(
+            ticket_id, {"custom_fields": self._encode_cfs({"candidate": self.candidate["cleared"]}, None)}))
 
     def ticket_url(self, ticket_id: str) -> str:
         return f"{self.web_base}/issues/{ticket_id}"

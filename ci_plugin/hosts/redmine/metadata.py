@@ -11,6 +11,11 @@ the record mapping on top. It stays abstract (a :class:`HostAdapter` without rec
 Lists are capped at 100 per page and counted by ``total_count``: :meth:`RedmineMetadata._issues`
 follows every page, ``self.page_size`` issues at a time (the adapter's module sets it).
 Custom-field definitions can only be read with an administrator's API key.
+
+Trackers, statuses, custom-field definitions and the project are kept in the on-disk metadata
+cache (:mod:`ci_plugin.hosts.cached_metadata`): a warm process sends none of these reads. A
+name not found in cached metadata is read afresh before it is an error, and a write refused
+while cached ids were in use is retried once with metadata read afresh.
 """
 
 from __future__ import annotations
@@ -21,14 +26,14 @@ from urllib.parse import quote
 
 from ci_plugin.domain.workflow import StateMap, earlier_statuses
 from ci_plugin.errors import NotFound, NotProvisionedError, PermissionDenied
-from ci_plugin.hosts.base import HostAdapter
+from ci_plugin.hosts.cached_metadata import CachedMetadata
 from ci_plugin.http import HostSession, Pager
 
 #: The fix named for anything only the provisioning script creates.
 MISSING = "missing: run the provisioning script (`ci-plugin setup --print-provisioning`)"
 
 
-class RedmineMetadata(HostAdapter):
+class RedmineMetadata(CachedMetadata):
     """The ``[redmine]`` settings and Redmine's trackers, statuses, custom fields and project, cached."""
 
     #: Issues per page of ``/issues.json`` (Redmine caps ``limit`` at 100).
@@ -45,11 +50,6 @@ class RedmineMetadata(HostAdapter):
         self.project_field: str = redmine["project_field"]
         self.change_tracker: str = redmine["change_tracker"]
         self.candidate_trackers: list[str] = redmine["candidate_trackers"]
-        self._trackers: dict[str, dict[str, Any]] | None = None
-        self._statuses: list[dict[str, Any]] | None = None
-        self._cfs: list[dict[str, Any]] | None = None
-        self._project: dict[str, Any] | None = None
-        self._project_read = False
 
     @classmethod
     def open_session(cls, config: Any) -> HostSession:
@@ -80,42 +80,51 @@ class RedmineMetadata(HostAdapter):
 
     def trackers(self) -> dict[str, dict[str, Any]]:
         """Every tracker by exact name (cached)."""
-        if self._trackers is None:
-            answer = self.session.request("GET", "trackers.json").json()
-            self._trackers = {t["name"]: t for t in answer.get("trackers", [])}
-        return self._trackers
+        def load() -> dict[str, dict[str, Any]]:
+            answer = self.session.request_json("GET", "trackers.json", expect=dict)
+            return {t["name"]: t for t in answer.get("trackers", []) if isinstance(t, dict) and "name" in t}
+        return self._metadata("trackers", load, lambda v: isinstance(v, dict) and all(
+            isinstance(t, dict) and "id" in t for t in v.values()))
 
     def _tracker_id(self, name: str) -> int:
         tracker = self.trackers().get(name)
+        if tracker is None and self._refresh_if_cached("trackers"):
+            tracker = self.trackers().get(name)
         if tracker is None:
             raise NotProvisionedError([f"tracker {name}: {MISSING}"])
         return int(tracker["id"])
 
     def statuses(self) -> list[dict[str, Any]]:
         """Every issue status (cached)."""
-        if self._statuses is None:
-            self._statuses = self.session.request("GET", "issue_statuses.json").json().get("issue_statuses", [])
-        return self._statuses
+        def load() -> list[dict[str, Any]]:
+            return self.session.request_json("GET", "issue_statuses.json", expect=dict).get("issue_statuses", [])
+        return self._metadata("statuses", load, _list_of_records)
 
     def _status(self, name: str) -> dict[str, Any] | None:
         """The status named exactly ``name`` (Redmine's "New" is not ci-plugin's "new")."""
-        return next((s for s in self.statuses() if s.get("name") == name), None)
+        found = next((s for s in self.statuses() if s.get("name") == name), None)
+        if found is None and self._refresh_if_cached("statuses"):
+            found = next((s for s in self.statuses() if s.get("name") == name), None)
+        return found
 
     def custom_fields(self) -> list[dict[str, Any]]:
         """Every custom-field definition (cached; needs an administrator's API key)."""
-        if self._cfs is None:
+        def load() -> list[dict[str, Any]]:
             try:
-                answer = self.session.request("GET", "custom_fields.json").json()
+                answer = self.session.request_json("GET", "custom_fields.json", expect=dict)
             except PermissionDenied as exc:
                 raise PermissionDenied(
                     "Redmine: reading the custom-field definitions (GET /custom_fields.json) needs an "
                     "administrator's API key", status=exc.status, host_message=exc.host_message,
                 ) from None
-            self._cfs = [cf for cf in answer.get("custom_fields", []) if cf.get("customized_type") == "issue"]
-        return self._cfs
+            return [cf for cf in answer.get("custom_fields", []) if isinstance(cf, dict) and cf.get("customized_type") == "issue"]
+        return self._metadata("custom_fields", load, _list_of_records)
 
     def _cf_named(self, name: str) -> dict[str, Any] | None:
-        return next((cf for cf in self.custom_fields() if cf.get("name") == name), None)
+        found = next((cf for cf in self.custom_fields() if cf.get("name") == name), None)
+        if found is None and self._refresh_if_cached("custom_fields"):
+            found = next((cf for cf in self.custom_fields() if cf.get("name") == name), None)
+        return found
 
     def _cf(self, key: str) -> dict[str, Any]:
         """The custom field of register field ``key``; NotProvisionedError when it is missing."""
@@ -134,20 +143,27 @@ class RedmineMetadata(HostAdapter):
 
     def project(self) -> dict[str, Any] | None:
         """The register's project with its trackers and modules (cached), or None."""
-        if not self._project_read:
+        def load() -> dict[str, Any] | None:
             try:
-                answer = self.session.request(
-                    "GET", f"projects/{quote(self.project_ident, safe='')}.json",
+                answer = self.session.request_json(
+                    "GET", f"projects/{quote(self.project_ident, safe='')}.json", expect=dict,
                     params={"include": "trackers,enabled_modules"},
-                ).json()
-                self._project = answer.get("project")
+                )
             except NotFound:
-                self._project = None
-            self._project_read = True
-        return self._project
+                return None
+            project = answer.get("project")
+            return project if isinstance(project, dict) else None
+        return self._metadata("project", load, lambda v: isinstance(v, dict) and "id" in v)
+
+    def forget_project(self) -> None:
+        """Read the project again next time (``setup`` changed it)."""
+        self.__dict__.setdefault("_meta", {}).pop("project", None)
+        self.metadata_cache.invalidate()
 
     def _register_project(self) -> dict[str, Any]:
         project = self.project()
+        if project is None and self._refresh_if_cached("project"):
+            project = self.project()
         if project is None:
             raise NotProvisionedError([f"project {self.project_ident}: missing: run `ci-plugin setup`"])
         return project
@@ -187,3 +203,8 @@ class RedmineMetadata(HostAdapter):
             "tracker_id": self._tracker_id(self.tracker_name),
             "sort": "id",
         }
+
+
+def _list_of_records(value: Any) -> bool:
+    """Whether a cached value is a list of records with ids."""
+    return isinstance(value, list) and all(isinstance(item, dict) and "id" in item for item in value)

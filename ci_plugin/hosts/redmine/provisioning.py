@@ -26,6 +26,7 @@ class RedmineProvisioning(RedmineMetadata):
 
     def provision(self) -> list[Change]:
         """Create or complete the register's project (the only piece REST can create)."""
+        self.forget_metadata()  # setup starts from the host
         project = self.project()
         tracker = self.trackers().get(self.tracker_name)
         if project is None:
@@ -40,7 +41,7 @@ class RedmineProvisioning(RedmineMetadata):
                                 if n in self.trackers()],
             }}
             self.session.request("POST", "projects.json", json=body)
-            self._project_read = False
+            self.forget_project()
             return [Change("created", f"project {self.project_ident} (tracker {self.tracker_name})")]
         changes: list[Change] = []
         tracker_ids = [t["id"] for t in project.get("trackers") or []]
@@ -57,7 +58,7 @@ class RedmineProvisioning(RedmineMetadata):
                                  json={"project": {"enabled_module_names": modules + ["issue_tracking"]}})
             changes.append(Change("updated", f"project {self.project_ident}: issue tracking enabled"))
         if changes:
-            self._project_read = False
+            self.forget_project()
         return changes or [Change("unchanged", f"project {self.project_ident}")]
 
     def manual_steps(self) -> list[ManualStep]:
@@ -75,6 +76,7 @@ class RedmineProvisioning(RedmineMetadata):
         ]
 
     def check(self) -> list[Finding]:
+        self.forget_metadata()  # doctor checks the host, not the cache
         findings: list[Finding] = []
         trackers = self.trackers()
         improvement = trackers.get(self.tracker_name)

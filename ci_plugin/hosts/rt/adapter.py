@@ -123,9 +123,9 @@ class RTAdapter(RTKpiSearch, RTEvidence, RTDelivery, RTProvisioning, RTMetadata)
         roles = {self._queue_id(self.queue_name): link_kinds.ROLE_REGISTER}
         for name, role in ((self.problem_queue, link_kinds.ROLE_PROBLEM), (self.project_queue, link_kinds.ROLE_PROJECT),
                            (self.change_queue, link_kinds.ROLE_CHANGE)):
-            queue = self.queue(name)
-            if queue is not None:
-                roles.setdefault(str(queue["id"]), role)
+            queue_id = self.queue_ids().get(name)
+            if queue_id is not None:
+                roles.setdefault(queue_id, role)
         relations = {key: _LINK_REFS[self.link_types[key]] for key in ("problem", "project", "change")}
         relations.update(follow_up="referred-to-by", depends_on="depends-on")
         return link_kinds.classify(pairs, role_of={t: roles.get(q, link_kinds.ROLE_OTHER) for t, q in queue_of.items()},
@@ -166,12 +166,14 @@ class RTAdapter(RTKpiSearch, RTEvidence, RTDelivery, RTProvisioning, RTMetadata)
         return ""
 
     def in_register(self, ticket: Ticket) -> bool:
+        self.known_queue(ticket.container)
         return ticket.container == self._queue_id(self.queue_name)
 
     def container_of(self, ticket: Ticket, kind: str) -> bool:
         name = {"problem": self.problem_queue, "project": self.project_queue}[kind]
-        queue = self.queue(name)
-        return queue is not None and ticket.container == str(queue["id"])
+        self.known_queue(ticket.container)
+        queue_id = self.queue_id(name)
+        return queue_id is not None and ticket.container == queue_id
 
     def find_project(self, ref: str) -> Ticket:
         return self.get_ticket(register_fields.parse_ticket_id(ref, "project"))

@@ -68,9 +68,9 @@ class RTDelivery(RTMetadata):
         wanted = [str(i) for i in improvement_ids]
         queue_of_kind = {}
         for kind in link_kinds.DELIVERY:
-            queue = self.queue(self.delivery_queue(kind))
-            if queue is not None:
-                queue_of_kind[kind] = str(queue["id"])
+            queue_id = self.queue_id(self.delivery_queue(kind))
+            if queue_id is not None:
+                queue_of_kind[kind] = queue_id
         targets: dict[str, set[tuple[str, str]]] = {}  # improvement -> (target, kind) by the kind's link
         refs = {kind: REFS[self.link_type(kind)] for kind in queue_of_kind}  # both "parent" by default
         for item in self._by_ids(wanted, "_hyperlinks"):

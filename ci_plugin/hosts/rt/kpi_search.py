@@ -103,6 +103,7 @@ class RTKpiSearch(RTMetadata):
         return sorted(changes, key=lambda change: change[1])
 
     def container_name(self, ticket) -> str:  # type: ignore[no-untyped-def]
-        """The name of the ticket's queue (``container`` holds its id; one cached read per queue)."""
-        queue = self.queue(ticket.container) if ticket.container else None
-        return str(queue.get("Name") or ticket.container) if isinstance(queue, dict) else ticket.container
+        """The name of the ticket's queue (``container`` holds its id; from the cached queue ids)."""
+        self.known_queue(ticket.container)
+        names = {queue_id: name for name, queue_id in self.queue_ids().items()}
+        return names.get(ticket.container, ticket.container)

@@ -1,6 +1,11 @@
 """What the RT adapter reads about RT itself: the ``[rt]`` settings, queues and custom fields
 (each fetched once per process and cached), and the REST2 pager.
 
+The queue ids that every command needs (which queue is the register, which holds problems,
+projects, changes) come from one ``GET /queues/all`` kept in the on-disk metadata cache
+(:mod:`ci_plugin.hosts.cached_metadata`): a warm process sends no metadata read at all. The
+full queue records (lifecycle, applied custom fields) are read only by ``setup`` and ``doctor``.
+
 :class:`RTMetadata` is the bottom part of :class:`~ci_plugin.hosts.rt.adapter.RTAdapter`:
 :class:`~ci_plugin.hosts.rt.provisioning.RTProvisioning` builds on it, and the adapter adds the
 record mapping on top. It stays abstract (a :class:`HostAdapter` without records).
@@ -16,13 +21,13 @@ from typing import Any
 from urllib.parse import quote
 
 from ci_plugin.errors import NotFound
-from ci_plugin.hosts.base import HostAdapter
+from ci_plugin.hosts.cached_metadata import CachedMetadata
 from ci_plugin.http import HostSession, Pager
 
 TICKET_CF_LOOKUP = "RT::Queue-RT::Ticket"
 
 
-class RTMetadata(HostAdapter):
+class RTMetadata(CachedMetadata):
     """The ``[rt]`` settings and RT's queues and ticket custom fields, cached."""
 
     #: Items per page of every REST2 collection read (REST2 allows up to 100).
@@ -60,11 +65,33 @@ class RTMetadata(HostAdapter):
                 self._queues[name] = None
         return self._queues[name]
 
+    def queue_ids(self) -> dict[str, str]:
+        """Id of every enabled queue the user can see, by name: one read of ``queues/all``
+        (all pages), cached in memory and on disk."""
+        def load() -> dict[str, str]:
+            return {str(q["Name"]): str(q["id"]) for q in self._pages("queues/all", {"fields": "Name,Disabled"})
+                    if isinstance(q, dict) and q.get("Name") and str(q.get("Disabled", "0")) in ("0", "")}
+        return self._metadata("queues", load, lambda v: isinstance(v, dict) and all(
+            isinstance(k, str) and isinstance(i, str) for k, i in v.items()))
+
+    def queue_id(self, name: str) -> str | None:
+        """The id of queue ``name``, None when there is none (read afresh before saying so when
+        the ids came from the disk cache: the queue may be new)."""
+        found = self.queue_ids().get(name)
+        if found is None and self._refresh_if_cached("queues"):
+            found = self.queue_ids().get(name)
+        return found
+
+    def known_queue(self, queue_id: str) -> None:
+        """A ticket was seen in queue ``queue_id``: if cached ids do not know it, they are stale."""
+        if queue_id and queue_id not in self.queue_ids().values():
+            self._refresh_if_cached("queues")
+
     def _queue_id(self, name: str) -> str:
-        record = self.queue(name)
-        if record is None:
+        found = self.queue_id(name)
+        if found is None:
             raise NotFound(f"RT: queue {name!r} does not exist; run `ci-plugin setup`")
-        return str(record["id"])
+        return found
 
     def custom_fields(self) -> list[dict[str, Any]]:
         """Every ticket custom field of RT (cached), all pages."""

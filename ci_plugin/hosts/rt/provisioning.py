@@ -46,6 +46,7 @@ class RTProvisioning(RTMetadata):
         return body
 
     def provision(self) -> list[Change]:
+        self.forget_metadata()  # setup starts from the host, and leaves no stale queue id behind
         changes: list[Change] = []
         queue = self.queue(self.queue_name)
         if queue is None:
@@ -76,6 +77,7 @@ class RTProvisioning(RTMetadata):
             queues = self.candidate_queues if spec.on_candidates else [self.queue_name]
             changes.extend(self._ensure_cf(spec, queues))
         self._cfs = None
+        self.forget_metadata()
         return changes
 
     def _ensure_cf(self, spec: register_fields.FieldSpec, queues: list[str]) -> list[Change]:
@@ -99,6 +101,7 @@ class RTProvisioning(RTMetadata):
         ]
 
     def check(self) -> list[Finding]:
+        self.forget_metadata()  # doctor checks the host, not the cache
         findings: list[Finding] = []
         queue = self.queue(self.queue_name)
         findings.append(Finding(f"queue {self.queue_name}", queue is not None, "" if queue else "missing: run `ci-plugin setup`"))
