@@ -154,7 +154,10 @@ def ci_after_link(
 
     Fires once per new link after ``link`` (or ``convert --problem/--project``, or ``plan``
     creating a project or change record) wrote it; ``kind`` is ``problem``, ``project``,
-    ``change`` or ``follow_up``; ``target`` is the linked host record.
+    ``change`` or ``follow_up``; ``target`` is the linked host record. Neither record is read
+    again for the hook: on hosts where a description is a request of its own (RT), ``target``'s
+    and, after ``link`` without ``--json``, the improvement's ``description`` may be empty
+    (``register.get(id)`` reads it).
     Notifier policy.
     """
 

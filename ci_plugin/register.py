@@ -50,9 +50,11 @@ class ImprovementRegister:
             created=ticket.created, values=register_fields.decode_all(ticket.fields), links=dict(ticket.links),
         )
 
-    def get(self, improvement_id: str, *, links: bool = True) -> Improvement:
-        """Read one improvement from the host; NotFound if the ticket is not in the register."""
-        ticket = self.host.get_ticket(register_fields.parse_ticket_id(improvement_id, "improvement"), links=links)
+    def get(self, improvement_id: str, *, links: bool = True, describe: bool = True) -> Improvement:
+        """Read one improvement from the host; NotFound if the ticket is not in the register.
+        ``describe=False`` may leave the description out where it costs a request of its own."""
+        ticket_id = register_fields.parse_ticket_id(improvement_id, "improvement")
+        ticket = (self.host.get_ticket if describe else self.host.peek_ticket)(ticket_id, links=links)
         if not self.host.in_register(ticket):
             raise NotFound(f"ticket {ticket.id} is not an improvement (not in the register's queue/tracker)")
         return self.improvement(ticket)
@@ -69,6 +71,12 @@ class ImprovementRegister:
         """Create the improvement ``draft`` describes, with its links; return its id."""
         encoded = {k: register_fields.encode(k, v) for k, v in draft.values.items() if v not in (None, "", [])}
         return self.host.create_improvement(draft.title, draft.description, encoded, links)
+
+    def created(self, improvement_id: str, draft: ConversionDraft, links: dict[str, list[str]]) -> Improvement:
+        """The improvement :meth:`create` just made from ``draft`` and ``links``, as the host
+        stored it (without a read where the host's create answer already says)."""
+        encoded = {k: register_fields.encode(k, v) for k, v in draft.values.items() if v not in (None, "", [])}
+        return self.improvement(self.host.created_ticket(improvement_id, draft.title, draft.description, encoded, links))
 
     def write_values(self, improvement_id: str, values: dict[str, Any]) -> None:
         """Encode typed register values and write them to the host in one update."""

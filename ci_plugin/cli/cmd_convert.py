@@ -58,7 +58,8 @@ def positive_int(text: str) -> int:
 def run_convert(args: argparse.Namespace) -> int:
     """Print the improvement id (or its record with ``--json``)."""
     result = convert(open_register(args.config), args.tickets, problems=args.problem, projects=args.project,
-                     category=args.category, source_kind=args.source, into=args.into, title=args.title)
+                     category=args.category, source_kind=args.source, into=args.into, title=args.title,
+                     describe=bool(args.json))  # only the record printed by --json shows the description
     improvement_or_id(args, result.improvement, {"created": result.created})
     if not args.json:
         verb = "created" if result.created else "already existed"

@@ -43,7 +43,8 @@ def run_link(args: argparse.Namespace) -> int:
     """Link, idempotently; say which links were new."""
     if not args.problem and not args.project:
         raise UsageError("link needs --problem ID and/or --project ID")
-    result = link(open_register(args.config), args.improvement, problems=args.problem, projects=args.project)
+    result = link(open_register(args.config), args.improvement, problems=args.problem, projects=args.project,
+                  describe=bool(args.json))  # the line printed without --json needs no description
     if args.json:
         out_json({**result.improvement.to_record(), "added": result.added})
     else:

@@ -136,6 +136,22 @@ class HostAdapter(abc.ABC):
         (an improvement's links by kind; another record's links to improvements as
         ``improvements``). Raises NotFound."""
 
+    def peek_ticket(self, ticket_id: str, *, links: bool = False) -> Ticket:
+        """:meth:`get_ticket`, but the description may be left out where reading it costs a
+        request of its own (RT: the first message); :meth:`describe` fills it in when it is
+        needed. The default is :meth:`get_ticket`."""
+        return self.get_ticket(ticket_id, links=links)
+
+    def describe(self, ticket: Ticket) -> None:
+        """Fill in the description :meth:`peek_ticket` left out (the default leaves none out)."""
+
+    def created_ticket(self, ticket_id: str, title: str, description: str, fields: dict[str, Any],
+                       links: dict[str, list[str]]) -> Ticket:
+        """The improvement :meth:`create_improvement` just made from these values, as the host
+        stored it. The default reads it back; an adapter whose create answer (or whose checks
+        before sending) already says what was stored builds it without a request."""
+        return self.get_ticket(ticket_id, links=True)
+
     @abc.abstractmethod
     def in_register(self, ticket: Ticket) -> bool:
         """Whether the ticket is an improvement of the register (right queue/tracker)."""

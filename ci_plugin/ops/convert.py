@@ -95,18 +95,21 @@ def convert(
     into: str | None = None,
     title: str | None = None,
     evidence: str | None = None,
+    describe: bool = True,
 ) -> ConversionResult:
     """Convert one or more tickets into one improvement (or add them to ``into``).
 
     Converting a ticket that was converted before returns the same improvement and creates
-    nothing. ``evidence`` (``propose``) opens the new improvement's description. Raises
-    UsageError/NotFound before anything is written when an input is wrong.
+    nothing. ``evidence`` (``propose``) opens the new improvement's description.
+    ``describe=False``: an existing improvement is returned without its description where
+    reading it costs a request of its own (RT). Raises UsageError/NotFound before anything is
+    written when an input is wrong.
     """
     host = register.host
     ids = _unique(register_fields.parse_ticket_id(t) for t in ticket_ids)
     if not ids:
         raise UsageError("name at least one ticket to convert")
-    sources = [host.get_ticket(i) for i in ids]
+    sources = [host.peek_ticket(i) for i in ids]  # descriptions only when they are needed: creating
     for source in sources:
         if host.in_register(source):
             raise UsageError(f"ticket {source.id} is itself an improvement; nothing to convert")
@@ -124,21 +127,23 @@ def convert(
         target_id = previous[0] if previous else None
 
     if target_id is None:
+        for source in sources:
+            host.describe(source)
         draft = _draft(sources, source_kind or _default_kind(register, sources), category, title, evidence)
         links = {"sources": ids, **{kind: [t.id for t in tickets] for kind, tickets in targets.items()}}
         made = create_from_draft(register, draft, sources, links)
-        kept = _settle_race(register, ids, made)
+        kept, found = _settle_race(register, ids, made)
         if kept != made:  # a concurrent converter won: it announces and clears its own sources
             result = _join_winner(register, kept, sources, targets, category)
         else:
-            improvement = register.get(kept)
-            _verify_sources(improvement, ids)
+            _verify_stored(made, found, ids)
+            improvement = register.created(made, draft, links)
             for source in sources:
                 register.audit(source.id, announcement(improvement))
             _clear_flags(register, sources)
             result = ConversionResult(improvement, True, ids, {k: [t.id for t in v] for k, v in targets.items()})
     else:
-        result = _extend(register, target_id, sources, targets, category)
+        result = _extend(register, target_id, sources, targets, category, describe)
         _clear_flags(register, sources)
     register.plugins.after_convert(improvement=result.improvement, sources=sources, created=result.created,
                                    register=register)
@@ -168,9 +173,9 @@ def _default_kind(register: ImprovementRegister, sources: list[Ticket]) -> str:
 
 
 def _extend(register: ImprovementRegister, target_id: str, sources: list[Ticket],
-            targets: dict[str, list[Ticket]], category: str | None) -> ConversionResult:
+            targets: dict[str, list[Ticket]], category: str | None, describe: bool = True) -> ConversionResult:
     """Add what is new (sources, links, a missing category) to an existing improvement."""
-    current = register.get(target_id)
+    current = register.get(target_id, describe=describe)
     recorded = current.get("source_tickets") or []
     new_sources = [s for s in sources if s.id not in recorded]
     values: dict[str, Any] = {}
@@ -191,7 +196,7 @@ def _extend(register: ImprovementRegister, target_id: str, sources: list[Ticket]
     for source in new_sources:
         register.audit(source.id, f"Added as a source of improvement #{target_id}: {current.title}\n{current.url}")
     repaired = _repair(register, current, [s for s in sources if s.id in recorded])
-    improvement = register.get(target_id) if (values or added or new_sources or repaired) else current
+    improvement = register.get(target_id, describe=describe) if (values or added or new_sources or repaired) else current
     return ConversionResult(improvement, False, [s.id for s in new_sources], added)
 
 
@@ -240,25 +245,26 @@ def _clear_flags(register: ImprovementRegister, sources: list[Ticket]) -> None:
             source.fields["candidate"] = register.config.section("candidate")["cleared"]
 
 
-def _settle_race(register: ImprovementRegister, ids: list[str], new_id: str) -> str:
+def _settle_race(register: ImprovementRegister, ids: list[str], new_id: str) -> tuple[str, list[str]]:
     """If a concurrent conversion created another improvement for the same source, keep the
-    oldest and retire the one just made; return the id that stands."""
+    oldest and retire the one just made; return the id that stands and the improvements the
+    host finds by the first source (one search, which also proves the source was stored)."""
     found = _unique(imp for i in ids[:1] for imp in register.host.improvements_from_source(i))
     if len(found) <= 1 or min(found, key=int) == new_id:
-        return new_id
+        return new_id, found
     keep = min(found, key=int)
     register.write_values(new_id, {"source_tickets": []})
     register.set_state(new_id, "rejected")
     register.audit(new_id, f"Duplicate of improvement #{keep} (created concurrently); rejected by ci-plugin.")
     log.warning("improvement %s duplicated %s in a concurrent conversion; retired it", new_id, keep)
-    return keep
+    return keep, found
 
 
-def _verify_sources(improvement: Improvement, ids: list[str]) -> None:
-    recorded = improvement.get("source_tickets") or []
-    missing = [i for i in ids if i not in recorded]
-    if missing:
+def _verify_stored(new_id: str, found: list[str], ids: list[str]) -> None:
+    """The host stored the first source on the new improvement: its source search found it
+    (Redmine also compares the create answer with what was sent; RT checks values first)."""
+    if new_id not in found:
         raise HostRefused(
-            f"the host created improvement {improvement.id} but did not store its source ticket(s) {', '.join(missing)}",
+            f"the host created improvement {new_id} but did not store its source ticket(s) {', '.join(ids)}",
             messages=[],
         )

@@ -22,7 +22,7 @@ def resolve_targets(register: ImprovementRegister, *, problems=(), projects=()) 
     host = register.host
     found: dict[str, list[Ticket]] = {}
     for ref in problems:
-        ticket = host.get_ticket(register_fields.parse_ticket_id(ref, "problem"))
+        ticket = host.peek_ticket(register_fields.parse_ticket_id(ref, "problem"))
         if not host.container_of(ticket, "problem"):
             raise NotFound(f"ticket {ticket.id} is not a problem record (not in the configured problem queue/tracker)")
         found.setdefault("problems", []).append(ticket)
@@ -42,9 +42,11 @@ class LinkResult:
     added: dict[str, list[str]] = field(default_factory=dict)
 
 
-def link(register: ImprovementRegister, improvement_id: str, *, problems=(), projects=()) -> LinkResult:
-    """Link an improvement to problem and/or project records; idempotent."""
-    improvement = register.get(improvement_id)
+def link(register: ImprovementRegister, improvement_id: str, *, problems=(), projects=(),
+         describe: bool = True) -> LinkResult:
+    """Link an improvement to problem and/or project records; idempotent. ``describe=False``:
+    the result may lack the improvement's description where reading it is a request of its own."""
+    improvement = register.get(improvement_id, describe=describe)
     targets = resolve_targets(register, problems=problems, projects=projects)
     added: dict[str, list[str]] = {}
     for kind, tickets in targets.items():
@@ -56,9 +58,15 @@ def link(register: ImprovementRegister, improvement_id: str, *, problems=(), pro
         return LinkResult(improvement, {})
     lines = [f"Linked to {link_kinds.singular(k)} #{i}" for k, ids in added.items() for i in ids]
     register.audit(improvement.id, "\n".join(lines))
-    improvement = register.get(improvement.id)
+    for kind, ids in added.items():  # the writes succeeded: no need to read the links back
+        improvement.links[kind] = sorted({*improvement.links.get(kind, []), *ids}, key=_link_order)
     notify_links(register, improvement, targets, added)
     return LinkResult(improvement, added)
+
+
+def _link_order(target: str) -> tuple[int, int, str]:
+    """Ticket ids in numeric order (as the adapters list links), identifiers after them."""
+    return (0, int(target), "") if target.isdigit() else (1, 0, target)
 
 
 def notify_links(register: ImprovementRegister, improvement: Improvement, targets: dict[str, list[Ticket]],

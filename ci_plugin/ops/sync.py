@@ -51,7 +51,7 @@ def sync(register: ImprovementRegister, *, tick: Callable[[int, int], None] | No
         if tick and done > 1:
             tick(done - 1, len(flagged))
         try:
-            result = convert(register, [ticket.id])
+            result = convert(register, [ticket.id], describe=False)  # sync reports ids only
         except HostUnavailable as exc:  # counted, not logged: said once if the host stays away
             streak.failed(exc)
             report.failed.append((ticket.id, str(exc)))

@@ -85,6 +85,7 @@ class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, Redmine
     def __init__(self, config: Any, session: HostSession | None = None):
         super().__init__(config, session)
         self._project_of: dict[str, int] = {}  # issue id -> project id, for in_register
+        self._created: dict[str, dict[str, Any]] = {}  # issue id -> the 201 answer of its create
 
     @property
     def page_size(self) -> int:
@@ -199,39 +200,6 @@ class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, Redmine
             url=f"{self.web_base}/projects/{project['identifier']}",
         )
 
-    def _encode_cfs(self, values: dict[str, Any], tracker: str | None) -> list[dict[str, Any]]:
-        """Register values as Redmine ``custom_fields``; refuses what Redmine would drop silently
-        (a field not enabled for ``tracker``) before anything is sent."""
-        body = []
-        for key, raw in values.items():
-            spec = register_fields.BY_KEY[key]
-            cf = self._cf(key)
-            enabled = {t.get("name") for t in cf.get("trackers") or []}
-            if tracker is not None and tracker not in enabled:
-                raise NotProvisionedError([f"custom field {cf['name']}: not enabled for tracker {tracker} "
-                                           "(Redmine would drop the value silently)"])
-            if spec.kind == "ids":
-                value: Any = register_fields.encode_checked_ids(key, raw)
-            elif isinstance(raw, list):
-                value = [str(v) for v in raw] if spec.multi else (str(raw[0]) if raw else "")
-            else:
-                value = "" if raw is None else str(raw)
-            self._check_listed(key, cf, value)
-            body.append({"id": cf["id"], "value": value})
-        return body
-
-    @staticmethod
-    def _check_listed(key: str, cf: dict[str, Any], value: Any) -> None:
-        """Refuse a value outside a list field's possible values before Redmine answers 422 in
-        words that do not name the value."""
-        allowed = [str(v.get("value")) for v in cf.get("possible_values") or []]
-        if cf.get("field_format") != "list" or not allowed:
-            return
-        for item in value if isinstance(value, list) else [value]:
-            if item != "" and item not in allowed:
-                raise UsageError(f"{key}: {item!r} is not a valid value for Redmine field {cf['name']!r} "
-                                 f"(one of: {', '.join(allowed)})")
-
     def create_improvement(self, title: str, description: str, fields: dict[str, Any], links: dict[str, list[str]]) -> str:
         """Create the issue, its relations after it; retried once with metadata read afresh
         when Redmine refuses ids from the disk cache (a refused or stray issue is deleted first)."""
@@ -250,15 +218,17 @@ class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, Redmine
                           "description": description or title, "custom_fields": custom}}
         issue = self.session.request("POST", "issues.json", json=body).json()["issue"]
         new_id = str(issue["id"])
-        if (issue.get("tracker") or {}).get("id") != tracker_id:
+        if (issue.get("tracker") or {}).get("id") != tracker_id or issue["tracker"].get("name") != self.tracker_name:
             self._discard(new_id)
             raise HostRefused(
                 f"Redmine created issue {new_id} with tracker {(issue.get('tracker') or {}).get('name')!r} instead of "
                 f"{self.tracker_name!r} (deleted it again): enable the tracker in project {self.project_ident}",
                 messages=[],
             )
-        stored = {cf.get("id"): cf.get("value") for cf in issue.get("custom_fields") or []}
-        dropped = [c for c in custom if c["value"] not in ("", []) and stored.get(c["id"]) != c["value"]]
+        # by id and name: a stale cached id that now names another field counts as dropped
+        stored = {(cf.get("id"), cf.get("name")): cf.get("value") for cf in issue.get("custom_fields") or []}
+        names = {cf.get("id"): cf.get("name") for cf in self.custom_fields()}
+        dropped = [c for c in custom if c["value"] not in ("", []) and stored.get((c["id"], names.get(c["id"]))) != c["value"]]
         if dropped:
             self._discard(new_id)
             names = ", ".join(cf["name"] for cf in self.custom_fields() if cf["id"] in {d["id"] for d in dropped})
@@ -271,7 +241,19 @@ class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, Redmine
             self._discard(new_id)
             raise HostRefused(f"{exc} (the new improvement {new_id} was deleted again)",
                               status=exc.status, messages=exc.messages) from None
+        self._created[new_id] = issue
         return new_id
+
+    def created_ticket(self, ticket_id: str, title: str, description: str, fields: dict[str, Any],
+                       links: dict[str, list[str]]) -> Ticket:
+        """From the 201 answer of the create (the issue as stored, its values compared with what
+        was sent) and the relations made after it: no read."""
+        issue = self._created.pop(ticket_id, None)
+        if issue is None:
+            return super().created_ticket(ticket_id, title, description, fields, links)
+        ticket = self._to_ticket(issue)
+        ticket.links = {kind: [str(t) for t in targets] for kind, targets in links.items() if targets}
+        return ticket
 
     def _discard(self, issue_id: str) -> None:
         """Delete an issue created by mistake (best effort: a failure leaves it for an admin)."""
@@ -362,23 +344,23 @@ class RedmineAdapter(RedmineKpiSearch, RedmineEvidence, RedmineDelivery, Redmine
 
     def improvements_from_source(self, source_id: str) -> list[str]:
         source_id = str(source_id).strip()
-        cf = self._cf("source_tickets")
-        params = {**self._register_filter(), "status_id": "*", f"cf_{cf['id']}": f"~{encode_ids([source_id])}"}
         found = []
-        for item in self._issues(params):
+        for item in self._issues(lambda: {**self._register_filter(), "status_id": "*",
+                                          f"cf_{self._cf('source_tickets')['id']}": f"~{encode_ids([source_id])}"}):
             values, _ = self._values(item)
             if source_id in (values.get("source_tickets") or []):  # the filter is a LIKE: confirm
                 found.append(str(item["id"]))
         return found
 
     def list_improvements(self, statuses: list[str] | None = None) -> Iterator[Ticket]:
-        params = {**self._register_filter(), "include": "relations", "status_id": "*"}
-        if statuses:
-            wanted = {name.lower() for name in statuses}  # "new" of an earlier mapping is "New" too
-            ids = [str(s["id"]) for s in self.statuses() if str(s.get("name", "")).lower() in wanted]
-            if not ids:
-                return
-            params["status_id"] = "|".join(ids)
+        wanted = {name.lower() for name in statuses or []}  # "new" of an earlier mapping is "New" too
+
+        def params() -> dict[str, Any]:
+            ids = [str(s["id"]) for s in self.statuses() if str(s.get("name", "")).lower() in wanted] if statuses else []
+            return {**self._register_filter(), "include": "relations",
+                    "status_id": "|".join(ids) if statuses else "*"}
+        if statuses and not params()["status_id"]:
+            return
         for item in self._issues(params):
             yield self._to_ticket(item)
 

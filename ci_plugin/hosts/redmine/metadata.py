@@ -20,12 +20,13 @@ while cached ids were in use is retried once with metadata read afresh.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
 from ci_plugin.domain.workflow import StateMap, earlier_statuses
-from ci_plugin.errors import NotFound, NotProvisionedError, PermissionDenied
+from ci_plugin.domain import fields as register_fields
+from ci_plugin.errors import NotFound, NotProvisionedError, PermissionDenied, UsageError
 from ci_plugin.hosts.cached_metadata import CachedMetadata
 from ci_plugin.http import HostSession, Pager
 
@@ -134,6 +135,39 @@ class RedmineMetadata(CachedMetadata):
             raise NotProvisionedError([f"custom field {name}: {MISSING}"])
         return cf
 
+    def _encode_cfs(self, values: dict[str, Any], tracker: str | None) -> list[dict[str, Any]]:
+        """Register values as Redmine ``custom_fields`` (ids from the cached definitions); refuses what Redmine would drop silently
+        (a field not enabled for ``tracker``) before anything is sent."""
+        body = []
+        for key, raw in values.items():
+            spec = register_fields.BY_KEY[key]
+            cf = self._cf(key)
+            enabled = {t.get("name") for t in cf.get("trackers") or []}
+            if tracker is not None and tracker not in enabled:
+                raise NotProvisionedError([f"custom field {cf['name']}: not enabled for tracker {tracker} "
+                                           "(Redmine would drop the value silently)"])
+            if spec.kind == "ids":
+                value: Any = register_fields.encode_checked_ids(key, raw)
+            elif isinstance(raw, list):
+                value = [str(v) for v in raw] if spec.multi else (str(raw[0]) if raw else "")
+            else:
+                value = "" if raw is None else str(raw)
+            self._check_listed(key, cf, value)
+            body.append({"id": cf["id"], "value": value})
+        return body
+
+    @staticmethod
+    def _check_listed(key: str, cf: dict[str, Any], value: Any) -> None:
+        """Refuse a value outside a list field's possible values before Redmine answers 422 in
+        words that do not name the value."""
+        allowed = [str(v.get("value")) for v in cf.get("possible_values") or []]
+        if cf.get("field_format") != "list" or not allowed:
+            return
+        for item in value if isinstance(value, list) else [value]:
+            if item != "" and item not in allowed:
+                raise UsageError(f"{key}: {item!r} is not a valid value for Redmine field {cf['name']!r} "
+                                 f"(one of: {', '.join(allowed)})")
+
     def _project_cf(self) -> dict[str, Any]:
         """The custom field that keeps project links (project_mode "project")."""
         cf = self._cf_named(self.project_field)
@@ -181,12 +215,22 @@ class RedmineMetadata(CachedMetadata):
                     changes.append((str(detail.get("old_value")), str(detail.get("new_value")), journal.get("created_on")))
         return changes
 
-    def _issues(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every issue of ``/issues.json`` for ``params``, following ``total_count`` to the end."""
+    def _issues(self, params: dict[str, Any] | Callable[[], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Every issue of ``/issues.json`` for ``params``, following ``total_count`` to the end.
+        ``params`` built from cached ids may be a callable: a 404 on the first page (a project
+        id that no longer exists) then drops the cache and builds them once more."""
         offset, page, pager = 0, 1, Pager(self.page_size, what="Redmine issues.json")
+        build = params if callable(params) else (lambda: params)
+        fixed = build()
         while True:
-            query = {**params, "limit": self.page_size, "offset": offset}
-            answer = self.session.request_json("GET", "issues.json", expect=dict, params=query)
+            query = {**fixed, "limit": self.page_size, "offset": offset}
+            try:
+                answer = self.session.request_json("GET", "issues.json", expect=dict, params=query)
+            except NotFound:
+                if page > 1 or not callable(params) or not self._refresh_if_cached():
+                    raise
+                fixed = build()
+                answer = self.session.request_json("GET", "issues.json", expect=dict, params={**query, **fixed})
             items = answer.get("issues")
             more = pager.more(page, items, total=answer.get("total_count"))
             yield from items

@@ -40,6 +40,7 @@ from typing import Any
 from ci_plugin.domain import fields as register_fields
 from ci_plugin.domain import links as link_kinds
 from ci_plugin.domain.model import Ticket
+from ci_plugin.domain.workflow import INITIAL_STATE
 from ci_plugin.errors import HostRefused, NotFound, UsageError
 from ci_plugin.hosts.rt.delivery import RTDelivery
 from ci_plugin.hosts.rt.evidence import RTEvidence
@@ -153,6 +154,28 @@ class RTAdapter(RTKpiSearch, RTEvidence, RTDelivery, RTProvisioning, RTMetadata)
         if not ticket.description:
             ticket.description = self._first_message(ticket_id)
         return ticket
+
+    def peek_ticket(self, ticket_id: str, *, links: bool = False) -> Ticket:
+        """The ticket without its description (that is a second read: :meth:`describe`)."""
+        try:
+            data = self.session.request("GET", f"ticket/{ticket_id}").json()
+        except NotFound:
+            raise NotFound(f"RT: ticket {ticket_id} does not exist") from None
+        return self._to_ticket(data, classify=links)
+
+    def describe(self, ticket: Ticket) -> None:
+        if not ticket.description:
+            ticket.description = self._first_message(ticket.id)
+
+    def created_ticket(self, ticket_id: str, title: str, description: str, fields: dict[str, Any],
+                       links: dict[str, list[str]]) -> Ticket:
+        """Built from what was sent, no read: RT's create answer holds only the id, the values
+        were checked against each field's pattern before sending, and the conversion's race
+        search has just found the new ticket by its stored source field."""
+        return Ticket(id=ticket_id, title=title, status=self.states.host_status(INITIAL_STATE),
+                      container=self._queue_id(self.queue_name), description=(description or title).strip(),
+                      url=self.ticket_url(ticket_id), fields=dict(fields),
+                      links={kind: [str(t) for t in targets] for kind, targets in links.items() if targets})
 
     def _first_message(self, ticket_id: str) -> str:
         """Text of the ticket's first plain-text message (its description), or ``""``."""
