@@ -92,6 +92,23 @@ class Config:
             raise ConfigError(f"host.token_env: environment variable {name} is not set or empty")
         return check_token(value, f"host.token_env: environment variable {name}")
 
+    def webhook_secret(self) -> str:
+        """The shared secret of ``serve``, from the variable named by ``[webhooks] secret_env``;
+        ConfigError naming the variable (never the value) when it is unset or shorter than
+        :data:`MIN_WEBHOOK_SECRET` characters."""
+        name = self.data.get("webhooks", {}).get("secret_env", "CI_PLUGIN_WEBHOOK_SECRET")
+        value = self.environ.get(name, "").strip()
+        if not value:
+            raise ConfigError(f"webhooks.secret_env: environment variable {name} is not set or empty")
+        if len(value) < MIN_WEBHOOK_SECRET:
+            raise ConfigError(f"webhooks.secret_env: the secret in {name} is shorter than "
+                              f"{MIN_WEBHOOK_SECRET} characters")
+        return value
+
+
+#: Shortest webhook secret accepted (a Standard Webhooks ``whsec_`` secret is far longer).
+MIN_WEBHOOK_SECRET = 16
+
 
 def check_token(value: str, where: str) -> str:
     """``value`` if it can be sent as an HTTP header value; ConfigError naming ``where`` (never
