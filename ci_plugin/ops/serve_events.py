@@ -10,7 +10,8 @@ Shapes understood:
   ..., "data": {"ticket": "42"}}``;
 * Redmine webhook plugins: ``{"payload": {"action": "updated", "issue": {"id": 42}}}`` (or the
   Standard Webhooks shape above);
-* Jira: ``{"webhookEvent": "jira:issue_updated", "issue": {"key": "SUP-7", "id": "10007"}}``;
+* Jira: ``{"webhookEvent": "jira:issue_updated", "issue": {"id": "10007", "key": "SUP-7"}}`` (the
+  numeric ``id``, which Jira's REST API accepts wherever it takes a key; the key without one);
 * Zammad: ``{"ticket": {"id": 42}}``.
 """
 
@@ -46,7 +47,7 @@ def _redmine(document: dict[str, Any]) -> str | None:
 def _jira(document: dict[str, Any]) -> str | None:
     issue = document.get("issue")
     if isinstance(issue, dict):
-        return _text(issue.get("key") or issue.get("id"))
+        return _text(issue.get("id") or issue.get("key"))
     return None
 
 

@@ -144,13 +144,15 @@ def test_a_verified_event_naming_no_ticket_is_200_ignored(served):
 
 
 def test_jira_and_zammad_paths_check_their_own_signatures(desk):
-    body = json.dumps({"issue": {"key": "SUP-1"}}).encode()
-    jira = WebhookApp("jira", "jira-shared-secret", lambda t: None, now=lambda: NOW)
+    body = json.dumps({"issue": {"id": "10001", "key": "SUP-1"}}).encode()
+    jira_queued = []
+    jira = WebhookApp("jira", "jira-shared-secret", jira_queued.append, now=lambda: NOW)
     good = {"X-Hub-Signature": sig.hub_signature("jira-shared-secret", body, "sha256"),
             "X-Atlassian-Webhook-Identifier": "j-1"}
     assert call(jira, body, path="/hooks/jira", headers=good)[0].status == 202
     assert call(jira, body, path="/hooks/jira", headers=good)[0].body == {"status": "duplicate"}
     assert call(jira, body, path="/hooks/jira", headers={"X-Hub-Signature": "sha256=00"})[0].status == 401
+    assert jira_queued == ["10001"]
     zbody = json.dumps({"ticket": {"id": 5}}).encode()
     queued = []
     zammad = WebhookApp("zammad", "zammad-shared-token", queued.append, now=lambda: NOW)
