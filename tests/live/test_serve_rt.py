@@ -2,7 +2,8 @@
 with rt-setup-database-5 as an admin would, posts to `ci-plugin serve`; no `sync` runs.
 
 RT is shared: the scrip applies only to a queue of this test's own (its only candidate queue),
-and is deleted again at the end, with the queue disabled. Needs root (to run RT's tools as
+and is deleted again at the end, with the queue disabled. The file is installed twice: the second
+install replaces the scrip (exactly one is deleted at the end). Needs root (to run RT's tools as
 www-data, as ``scripts/rt-host.sh`` does) and port 19210.
 """
 
@@ -39,9 +40,15 @@ use lib '/usr/share/request-tracker5/lib';
 use RT; RT::LoadConfig(); RT::Init();
 my $scrips = RT::Scrips->new( RT->SystemUser );
 $scrips->Limit( FIELD => 'Description', VALUE => $ARGV[0] );
-my $n = 0;
-while ( my $scrip = $scrips->Next ) { my ( $ok, $msg ) = $scrip->Delete; die "$msg\n" unless $ok; $n++ }
-print "$n\n";
+my @applied;
+while ( my $scrip = $scrips->Next ) {
+    my $objects = RT::ObjectScrips->new( RT->SystemUser );
+    $objects->Limit( FIELD => 'Scrip', VALUE => $scrip->id );
+    push @applied, join( ',', map { $_->ObjectId } @{ $objects->ItemsArrayRef } );
+    my ( $ok, $msg ) = $scrip->Delete;
+    die "$msg\n" unless $ok;
+}
+print join( ' ', @applied ), "\n";   # per scrip deleted: the queue ids it applied to (0: global)
 """
 
 
@@ -153,8 +160,10 @@ def served(rt):
         assert secret not in printed.stdout  # the file names where the secret is, never the secret
         datafile.write_text(printed.stdout)
         datafile.chmod(0o644)
-        installed = as_rt(RT_SETUP_DB, "--action", "insert", "--datafile", str(datafile))
-        assert installed.returncode == 0 and "Done inserting data" in installed.stdout, installed.stdout + installed.stderr
+        for _ in range(2):  # installed again, it replaces its scrip (the teardown finds exactly one)
+            installed = as_rt(RT_SETUP_DB, "--action", "insert", "--datafile", str(datafile))
+            assert installed.returncode == 0 and "Done inserting data" in installed.stdout, \
+                installed.stdout + installed.stderr
         yield state
     finally:
         state.stop()
@@ -162,7 +171,7 @@ def served(rt):
         datafile.unlink(missing_ok=True)
         secret_file.unlink(missing_ok=True)
         rt.session.request("DELETE", f"queue/{answer['id']}")  # RT disables it
-        assert removed.returncode == 0 and removed.stdout.strip() == "1", removed.stderr
+        assert removed.returncode == 0 and removed.stdout.strip() == str(answer["id"]), removed.stdout + removed.stderr
 
 
 def test_a_flag_set_in_rt_becomes_an_improvement_through_serve_and_forged_or_replayed_events_do_nothing(served):
