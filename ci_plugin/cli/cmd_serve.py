@@ -14,6 +14,10 @@ from ci_plugin.ops.serve_worker import Worker
 
 #: waitress threads answering requests (the conversions run on the one worker thread).
 THREADS = 4
+#: waitress buffers a body before the application sees it and refuses (413) one that reaches
+#: its own limit: 1 MB plus room for chunk framing, so that the application's exact 1 MB check
+#: (:data:`~ci_plugin.ops.serve_app.MAX_BODY`) decides, and nothing much larger is ever buffered.
+WAITRESS_BODY_LIMIT = MAX_BODY + 64 * 1024
 
 
 def add_parsers(add) -> None:
@@ -54,7 +58,7 @@ def run_serve(args: argparse.Namespace) -> int:
     worker = Worker(register)
     app = WebhookApp(register.config.host_type, secret, worker.submit)
     try:
-        server = create_server(app, host=host, port=port, threads=THREADS, max_request_body_size=MAX_BODY,
+        server = create_server(app, host=host, port=port, threads=THREADS, max_request_body_size=WAITRESS_BODY_LIMIT,
                                ident="ci-plugin", clear_untrusted_proxy_headers=True)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

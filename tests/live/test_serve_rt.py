@@ -206,3 +206,33 @@ def test_a_flag_set_in_rt_becomes_an_improvement_through_serve_and_forged_or_rep
     assert served.rt.improvements_for(pushed) == [improvement] and late != improvement
     for secret in (served.secret, served.secret[len("whsec_"):], genuine["webhook-signature"][3:]):
         assert secret not in log
+
+
+def test_the_real_server_takes_exactly_1_mb_and_refuses_more_chunked_or_not(tmp_path):
+    """Through waitress itself (it buffers a body before the application sees it)."""
+    config = tmp_path / "ci.toml"
+    config.write_text('[host]\ntype = "memory"\nurl = "http://memory.localhost/serve"\ntoken = "serve-token"\n')
+    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    code = "import sys, tests.checkout; from ci_plugin.cli import main; sys.exit(main(sys.argv[1:]))"
+    process = subprocess.Popen([sys.executable, "-c", code, "--config", str(config), "serve", "--listen",
+                                f"127.0.0.1:{PORT}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT), "CI_PLUGIN_DISABLE_EXTERNAL": "1",
+                                    "CI_PLUGIN_WEBHOOK_SECRET": secret})
+    try:
+        _wait_listening(process)
+        url = f"http://127.0.0.1:{PORT}/hooks/memory"
+        exact = b" " * (1024 * 1024 - 2) + b"{}"
+        over = exact + b" "
+
+        def post(delivery, body, chunked=False):
+            data = iter([body[:500_000], body[500_000:]]) if chunked else body
+            return requests.post(url, data=data, headers=sign_standard(secret, delivery, body), timeout=30).status_code
+
+        assert post("a", exact) == 200 and post("b", exact, chunked=True) == 200  # verified, names no ticket
+        assert post("c", over) == 413 and post("d", over, chunked=True) == 413
+        assert post("e", over + over, chunked=True) == 413
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=30)
+    assert process.returncode == 0 and "serve: 0 converted, 0 not flagged, 0 failed" in log, log
+    assert secret not in log
