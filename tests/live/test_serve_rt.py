@@ -2,7 +2,10 @@
 with rt-setup-database-5 as an admin would, posts to `ci-plugin serve`; no `sync` runs.
 
 RT is shared: the scrip applies only to a queue of this test's own (its only candidate queue),
-and is deleted again at the end, with the queue disabled. The file is installed twice: the second
+and is deleted again at the end, with the queue disabled. The test's candidate flag is a custom
+field of its own too: every other test's `sync` or `watch` converts whatever carries the shared
+flag, and would convert this test's tickets behind serve's back (seen: a `watch` test converting
+the ticket this test flags while serve is down). The file is installed twice: the second
 install replaces the scrip (exactly one is deleted at the end). Needs root (to run RT's tools as
 www-data, as ``scripts/rt-host.sh`` does) and port 19210.
 """
@@ -23,6 +26,7 @@ import requests
 
 from ci_plugin.hosts.rt.scrip import description
 from ci_plugin.ops.serve_signatures import sign_standard
+from ci_plugin.ops.setup import setup
 from tests.conftest import REQUIRE_LIVE, STATE
 
 pytestmark = pytest.mark.live
@@ -147,10 +151,15 @@ def served(rt):
     secret_file.write_text(secret + "\n")
     shutil.chown(secret_file, "root", "www-data")
     secret_file.chmod(0o640)
-    rt.configure(f'[rt]\ncandidate_queues = ["{queue}"]\n'
+    flag_name = f"Serve candidate {rt.tag}"
+    rt.configure(f'[rt]\ncandidate_queues = ["{queue}"]\n[fields]\ncandidate = "{flag_name}"\n'
                  f'[webhooks]\nlisten = "127.0.0.1:{PORT}"\nsecret_env = "{SECRET_ENV}"\nsecret_file = "{secret_file}"\n')
     state = Served(rt, queue, secret)
+    flag_id = None
     try:
+        setup(rt.register)  # creates the test's own candidate field, applied to its queue
+        [found] = rt.session.request("POST", "customfields", json=[{"field": "Name", "value": flag_name}]).json()["items"]
+        flag_id = found["id"]
         printed = subprocess.run(
             [sys.executable, "-c", "import sys, tests.checkout; from ci_plugin.cli import main; sys.exit(main(sys.argv[1:]))",
              "--config", str(rt.config_path), "setup", "--print-provisioning", "scrip"],
@@ -171,6 +180,8 @@ def served(rt):
         datafile.unlink(missing_ok=True)
         secret_file.unlink(missing_ok=True)
         rt.session.request("DELETE", f"queue/{answer['id']}")  # RT disables it
+        if flag_id is not None:
+            rt.session.request("DELETE", f"customfield/{flag_id}")
         assert removed.returncode == 0 and removed.stdout.strip() == str(answer["id"]), removed.stdout + removed.stderr
 
 
