@@ -104,11 +104,13 @@ def open_register(source: Config | list[NamedConfig] | str | os.PathLike[str] | 
 
 
 def open_registers(source: Config | list[NamedConfig] | str | os.PathLike[str] | None = None, *,
-                   plugins: PluginManager | None = None) -> list[ImprovementRegister]:
-    """The register of every configured host, in the configuration's order; with several,
-    each is labelled with its host's name (ids shown ``name:id``)."""
+                   plugins: PluginManager | None = None, name: str | None = None) -> list[ImprovementRegister]:
+    """The register of every configured host, in the configuration's order (only host ``name``'s
+    when given); with several hosts configured, each is labelled with its host's name (ids shown
+    ``name:id``)."""
     hosts = load_hosts(source)
-    return [_open(named, len(hosts) > 1, plugins, None) for named in hosts]
+    chosen = [choose(hosts, name)] if name is not None else hosts
+    return [_open(named, len(hosts) > 1, plugins, None) for named in chosen]
 
 
 def _open(named: NamedConfig, several: bool, plugins: PluginManager | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator, Sequence
 
+from ci_plugin.cli import hosts
 from ci_plugin.app import load_config, load_plugins, open_register
 from ci_plugin.cli import render
 from ci_plugin.cli.args import model_name, number, read_inputs
@@ -55,8 +56,10 @@ def run_assess(args: argparse.Namespace) -> int:
     """Score and store; print the breakdown."""
     model = model_name(args.model)
     inputs = read_inputs(args, required=not args.from_evidence)
-    improvement = assess(open_register(args.config), args.improvement, model, inputs,
-                         from_evidence=args.from_evidence)
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    register = open_register(args.config, name=name)
+    improvement = register.shown(assess(register, improvement_id, model, inputs,
+                                        from_evidence=args.from_evidence))
     if args.json:
         out_json(improvement.to_record())
     else:
@@ -94,7 +97,9 @@ def run_case(args: argparse.Namespace) -> int:
     if all(v is None for v in case.values()):
         raise UsageError("give at least one of --benefit, --benefit-kpi, --cost, --running-cost, --cost-of-inaction, "
                          "--effort-days")
-    improvement = record_business_case(open_register(args.config), args.improvement, case)
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    register = open_register(args.config, name=name)
+    improvement = register.shown(record_business_case(register, improvement_id, case))
     if args.json:
         out_json(improvement.to_record())
     else:
@@ -109,7 +114,7 @@ def run_prioritize(args: argparse.Namespace) -> int:
         raise UsageError("--period goes with --fit-budget")
     if args.period is not None and budget.period_of_kind(args.period) is None:
         raise UsageError(f"--period {args.period!r}: not a quarter (2027-Q1) or a month (2027-01)")
-    register = open_register(args.config)
+    register = open_register(args.config, name=hosts.chosen(args))
     if args.period is not None:  # of [budget] period's kind, before anything is written
         budget.check_period(args.period, capacity_settings(register).get("period", "quarter"))
     report = prioritize(register, model=model, dry_run=args.dry_run, progress=bar("prioritize"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ci_plugin.cli import hosts
 from ci_plugin.app import open_register
 from ci_plugin.cli.output import document_or_text
 from ci_plugin.domain import budget
@@ -24,7 +25,7 @@ def run_capacity(args: argparse.Namespace) -> int:
     """Print the periods as a table, or the :func:`ci_plugin.ops.capacity.capacity` document with ``--json``."""
     if args.period is not None and budget.period_of_kind(args.period) is None:  # before the host is opened
         raise UsageError(f"--period {args.period!r}: not a quarter (2027-Q1) or a month (2027-01)")
-    document = capacity(open_register(args.config), args.period)
+    document = capacity(open_register(args.config, name=hosts.chosen(args)), args.period)
     document_or_text(args, document, text)
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ci_plugin.cli import hosts
 from ci_plugin.app import open_register
 from ci_plugin.cli.args import parse_number
 from ci_plugin.cli.progress import bar
@@ -57,8 +58,15 @@ def positive_int(text: str) -> int:
 
 def run_convert(args: argparse.Namespace) -> int:
     """Print the improvement id (or its record with ``--json``)."""
-    result = convert(open_register(args.config), args.tickets, problems=args.problem, projects=args.project,
-                     category=args.category, source_kind=args.source, into=args.into, title=args.title)
+    into = [args.into] if args.into else []
+    name, bare = hosts.target(args, *args.tickets, *args.problem, *args.project, *into)
+    tickets, rest = bare[:len(args.tickets)], bare[len(args.tickets):]
+    problems, rest = rest[:len(args.problem)], rest[len(args.problem):]
+    projects, into = rest[:len(args.project)], rest[len(args.project):]
+    register = open_register(args.config, name=name)
+    result = convert(register, tickets, problems=problems, projects=projects, category=args.category,
+                     source_kind=args.source, into=into[0] if into else None, title=args.title)
+    register.shown(result.improvement)
     improvement_or_id(args, result.improvement, {"created": result.created})
     if not args.json:
         verb = "created" if result.created else "already existed"
@@ -68,7 +76,7 @@ def run_convert(args: argparse.Namespace) -> int:
 
 def run_sync(args: argparse.Namespace) -> int:
     """One pass; exit 1 when a ticket failed (it stays flagged)."""
-    report = sync_ops.sync(open_register(args.config), tick=bar("sync"))
+    report = sync_ops.sync(open_register(args.config, name=hosts.chosen(args)), tick=bar("sync"))
     print_sync(args, report)
     return 1 if report.failed else 0
 
@@ -90,7 +98,7 @@ def print_sync(args: argparse.Namespace, report: sync_ops.SyncReport) -> None:
 
 def run_watch(args: argparse.Namespace) -> int:
     """Sync every interval until SIGINT/SIGTERM (or ``--passes``)."""
-    register = open_register(args.config)
+    register = open_register(args.config, name=hosts.chosen(args))
     interval = sync_ops.check_interval(
         register.config.section("watch")["interval"] if args.interval is None else args.interval, "[watch] interval")
     err(f"watching for flagged tickets every {interval:g}s (Ctrl-C to stop)")

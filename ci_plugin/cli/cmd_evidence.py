@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ci_plugin.cli import hosts
 from ci_plugin.app import open_register
 from ci_plugin.cli.output import document_or_text, out, out_json
 from ci_plugin.ops.evidence import evidence
@@ -24,7 +25,8 @@ def add_parsers(add) -> None:
 
 def run_evidence(args: argparse.Namespace) -> int:
     """Print the evidence figures as text, or one JSON document with ``--json``."""
-    document = evidence(open_register(args.config), args.improvement)
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    document = evidence(open_register(args.config, name=name), improvement_id)
     document_or_text(args, document, text)
     return 0
 
@@ -32,7 +34,7 @@ def run_evidence(args: argparse.Namespace) -> int:
 def run_stale(args: argparse.Namespace) -> int:
     """Print the stale improvements, one a line, or a JSON list with ``--json``."""
     days = check_days(args.older_than)  # checked before the host is opened
-    found = stale(open_register(args.config), days)
+    found = stale(open_register(args.config, name=hosts.chosen(args)), days)
     if args.json:
         out_json(found)
         return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ci_plugin.cli import hosts
 from ci_plugin.app import open_register
 from ci_plugin.cli.output import document_or_text
 from ci_plugin.domain.engagement import parse_since
@@ -24,7 +25,7 @@ def run_propose(args: argparse.Namespace) -> int:
     """Print the proposals as text, or one JSON document with ``--json``."""
     since = parse_since(args.since)
     check_inputs(since, args.min_count)  # checked before the host is opened
-    document = propose(open_register(args.config), since, args.min_count, create=args.create)
+    document = propose(open_register(args.config, name=hosts.chosen(args)), since, args.min_count, create=args.create)
     document_or_text(args, document, text)
     return 0
 
