@@ -217,3 +217,19 @@ def test_link_and_transition_act_on_the_named_host(run_cli, two):
     record = two.stores["beta"].tickets[improvement]
     assert record.status.lower() == two.registers["beta"].states.host_status("assessing").lower()
     assert two.register_ids("alpha") == []
+
+
+def test_hooks_enable_rewrites_a_hosts_file_and_it_still_loads(run_cli, two):
+    assert run_cli("--config", two.path, "hooks", "enable", "audit_log").code == 0
+    hosts = config_hosts.load(two.path, environ={})
+    assert [h.name for h in hosts] == ["alpha", "beta"]
+    assert all(h.config.section("hooks")["enabled"] == ["audit_log"] for h in hosts)
+
+
+def test_the_tokens_of_every_host_are_redacted(run_cli, tmp_path):
+    path = tmp_path / "secret.toml"
+    secret = "s3cret-beta-token"
+    path.write_text(_entry("alpha", "http://a.localhost") + '[[hosts]]\nname = "beta"\ntype = "memory"\n'
+                    f'url = "ftp://{secret}"\ntoken = "{secret}"\n', encoding="utf-8")
+    run = run_cli("--config", path, "register")
+    assert run.code == 2 and "$.hosts[1].url" in run.err and secret not in run.err
