@@ -116,9 +116,14 @@ def open_registers(source: Config | list[NamedConfig] | str | os.PathLike[str] |
 def _open(named: NamedConfig, several: bool, plugins: PluginManager | None,
           host: HostAdapter | None) -> ImprovementRegister:
     config = named.config
-    if plugins is None:
-        plugins = load_plugins(config)
-    else:
-        _complete(plugins, config)
+    try:
+        if plugins is None:
+            plugins = load_plugins(config)
+        else:
+            _complete(plugins, config)
+    except ConfigError as exc:  # a plugin-owned table of one of several hosts: name the host
+        if not several:
+            raise
+        raise ConfigError(f"{exc} (host {named.name!r})") from None
     return ImprovementRegister(config, host or open_host(config, plugins), plugins,
                                label=named.name if several else "")

@@ -69,8 +69,16 @@ def split(raw: dict[str, Any], where: str, environ: dict[str, str], path: Path |
     if "host" in raw:
         raise ConfigError(f"{where}: $.host: give either one [host] table or a [[hosts]] list, not both")
     entries = raw["hosts"]
+    schema = hosts_schema()
+    known = schema["items"]["properties"]
+    for n, entry in enumerate(entries if isinstance(entries, list) else []):
+        stray = sorted(k for k, v in entry.items() if k not in known and not isinstance(v, dict)) \
+            if isinstance(entry, dict) else []
+        if stray:  # a misspelt host key, not a table: say so rather than "is not of type 'object'"
+            raise ConfigError(str(SchemaValidationError(where, f"$.hosts[{n}].{stray[0]}",
+                                                        f"unknown key {stray[0]!r}")))
     try:
-        validation.validate_section(hosts_schema(), entries, where, "hosts")
+        validation.validate_section(schema, entries, where, "hosts")
     except SchemaValidationError as exc:
         raise ConfigError(str(exc)) from None
     seen: dict[str, int] = {}

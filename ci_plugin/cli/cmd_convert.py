@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from ci_plugin.cli import hosts
 from ci_plugin.app import open_register
@@ -76,23 +77,25 @@ def run_convert(args: argparse.Namespace) -> int:
 
 def run_sync(args: argparse.Namespace) -> int:
     """One pass; exit 1 when a ticket failed (it stays flagged)."""
-    report = sync_ops.sync(open_register(args.config, name=hosts.chosen(args)), tick=bar("sync"))
-    print_sync(args, report)
+    register = open_register(args.config, name=hosts.chosen(args))
+    report = sync_ops.sync(register, tick=bar("sync"))
+    print_sync(args, report, register.shown_id)
     return 1 if report.failed else 0
 
 
-def print_sync(args: argparse.Namespace, report: sync_ops.SyncReport) -> None:
-    """What one sync pass did, as JSON or lines."""
+def print_sync(args: argparse.Namespace, report: sync_ops.SyncReport,
+               shown: Callable[[str], str] = str) -> None:
+    """What one sync pass did, as JSON or lines; ids through ``shown`` (``name:id`` with several hosts)."""
     if args.json:
         out_json({
-            "converted": [{"ticket": t, "improvement": i, "created": c} for t, i, c in report.converted],
-            "failed": [{"ticket": t, "error": e} for t, e in report.failed],
+            "converted": [{"ticket": shown(t), "improvement": shown(i), "created": c} for t, i, c in report.converted],
+            "failed": [{"ticket": shown(t), "error": e} for t, e in report.failed],
         })
         return
     for ticket, improvement, created in report.converted:
-        out(f"ticket {ticket} -> improvement {improvement}" + ("" if created else " (existing)"))
+        out(f"ticket {shown(ticket)} -> improvement {shown(improvement)}" + ("" if created else " (existing)"))
     for ticket, error in report.failed:
-        err(f"ci-plugin: ticket {ticket} left flagged: {error}")
+        err(f"ci-plugin: ticket {shown(ticket)} left flagged: {error}")
     err(f"sync: {len(report.converted)} converted, {len(report.failed)} failed")
 
 
@@ -102,5 +105,5 @@ def run_watch(args: argparse.Namespace) -> int:
     interval = sync_ops.check_interval(
         register.config.section("watch")["interval"] if args.interval is None else args.interval, "[watch] interval")
     err(f"watching for flagged tickets every {interval:g}s (Ctrl-C to stop)")
-    sync_ops.watch(register, interval, passes=args.passes, on_report=lambda report: print_sync(args, report))
+    sync_ops.watch(register, interval, passes=args.passes, on_report=lambda report: print_sync(args, report, register.shown_id))
     return 0

@@ -95,11 +95,19 @@ def test_a_single_host_config_is_one_host_named_by_its_type():
     (_entry("alpha", "http://a.localhost") + _entry("beta", "http://b.localhost", "retries = -1\n"),
      "$.hosts[1].retries"),
     ('hosts = []\n', "$.hosts"),
+    (_entry("alpha", "http://a.localhost", 'tokn_env = "X"\n'), "$.hosts[0].tokn_env: unknown key 'tokn_env'"),
+    (_entry("alpha", "http://a.localhost", "[hosts.watch]\ninterval = 0\n"), "$.hosts[0].watch.interval"),
 ])
 def test_a_bad_hosts_list_names_the_json_path(text, where):
     with pytest.raises(ConfigError) as caught:
         config_hosts.parse(text, environ={})
     assert f": {where}" in str(caught.value)
+
+
+def test_a_plugin_table_no_plugin_declares_names_its_host(run_cli, two):
+    two.path.write_text(two.path.read_text(encoding="utf-8") + "[hosts.nosuchplugin]\nx = 1\n", encoding="utf-8")
+    line = _one_line_error(run_cli("--config", two.path, "register"), 2)
+    assert "unknown key 'nosuchplugin'" in line and "(host 'beta')" in line
 
 
 def test_duplicate_names_exit_2_in_one_line_naming_both(run_cli, tmp_path):
@@ -191,6 +199,18 @@ def test_host_option_routes_bare_ids(run_cli, two):
 def test_a_bare_id_with_several_hosts_is_refused_naming_them(run_cli, two, argv):
     line = _one_line_error(run_cli("--config", two.path, *argv), 2)
     assert "several hosts are configured (alpha, beta)" in line
+
+
+def test_sync_with_host_converts_that_hosts_flagged_tickets_and_prints_prefixed_ids(run_cli, two):
+    register = two.registers["beta"]
+    flag = register.config.section("fields")["candidate"]
+    ticket = two.stores["beta"].create_ticket(QUEUES["incident"], "Flagged", "text", {flag: "yes"})
+    run = run_cli("--config", two.path, "--host", "beta", "--json", "sync")
+    assert run.code == 0, run.err
+    converted = json.loads(run.out)["converted"]
+    assert [c["ticket"] for c in converted] == [f"beta:{ticket}"]
+    assert converted[0]["improvement"].startswith("beta:")
+    assert two.register_ids("alpha") == [] and len(two.register_ids("beta")) == 1
 
 
 def test_ids_of_two_hosts_in_one_command_are_refused(run_cli, two):
