@@ -85,7 +85,7 @@ def choose(hosts: list[NamedConfig], name: str | None) -> NamedConfig:
     if name is None:
         if len(hosts) == 1:
             return hosts[0]
-        raise UsageError(f"several hosts are configured ({names}): write the id as NAME:ID or give --host NAME")
+        raise UsageError(f"several hosts are configured ({names}): name one with --host NAME, or write ids as NAME:ID")
     for named in hosts:
         if named.name == name:
             return named

@@ -43,11 +43,14 @@ class ImprovementRegister:
         return host_ids.qualify(self.label, local_id) if self.label else local_id
 
     def shown(self, improvement: Improvement) -> Improvement:
-        """``improvement`` with its id and its links' ids as the user sees them (:meth:`shown_id`);
-        for printing only: the host knows the bare ids."""
+        """``improvement`` with its id, its links' ids and its source tickets as the user sees them
+        (:meth:`shown_id`); for printing only: the host knows the bare ids."""
         if self.label:
             improvement.id = self.shown_id(improvement.id)
             improvement.links = {k: [self.shown_id(i) for i in v] for k, v in improvement.links.items()}
+            sources = improvement.values.get("source_tickets")
+            if isinstance(sources, list):
+                improvement.values["source_tickets"] = [self.shown_id(str(i)) for i in sources]
         return improvement
 
     @property

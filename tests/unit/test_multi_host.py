@@ -132,6 +132,9 @@ def test_register_shows_both_hosts_with_prefixed_ids(run_cli, two):
     assert run.code == 0, run.err
     ids = {row["id"] for row in json.loads(run.out)}
     assert ids == {f"alpha:{a}", f"beta:{b}"}
+    shown = json.loads(run_cli("--config", two.path, "show", f"beta:{b}", "--json").out)
+    assert shown["id"] == f"beta:{b}" and all(s.startswith("beta:") for s in shown["source_tickets"])
+    assert shown["links"]["sources"] == shown["source_tickets"]
     table = run_cli("--config", two.path, "register")
     assert f"alpha:{a}" in table.out and f"beta:{b}" in table.out
 
