@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ci_plugin.cli import hosts
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import document_or_text
 from ci_plugin.domain import budget
 from ci_plugin.errors import UsageError

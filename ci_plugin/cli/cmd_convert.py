@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from ci_plugin.cli import hosts
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.args import parse_number
 from ci_plugin.cli.progress import bar
 from ci_plugin.cli.output import err, improvement_or_id, out, out_json

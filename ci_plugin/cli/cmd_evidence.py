@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ci_plugin.cli import hosts
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import document_or_text, out, out_json
 from ci_plugin.ops.evidence import evidence
 from ci_plugin.ops.stale import check_days, stale

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ci_plugin.cli import hosts
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import err, out, out_json
 from ci_plugin.domain import links as link_kinds
 from ci_plugin.errors import UsageError

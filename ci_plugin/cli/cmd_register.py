@@ -8,8 +8,8 @@ import textwrap
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ci_plugin.cli import hosts
 from ci_plugin.app import open_register, open_registers
+from ci_plugin.cli import hosts
 from ci_plugin.cli import render
 from ci_plugin.cli.output import err, out, out_json, out_text, report_malformed
 from ci_plugin.domain import order_keys

@@ -7,8 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from ci_plugin.cli import hosts
 from ci_plugin.app import open_registers
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import err, out_json
 from ci_plugin.cli.progress import bar
 from ci_plugin.errors import UsageError

@@ -256,3 +256,11 @@ def test_the_tokens_of_every_host_are_redacted(run_cli, tmp_path):
                     f'url = "ftp://{secret}"\ntoken = "{secret}"\n', encoding="utf-8")
     run = run_cli("--config", path, "register")
     assert run.code == 2 and "$.hosts[1].url" in run.err and secret not in run.err
+
+
+def test_prioritize_on_one_of_several_hosts_prints_its_ids_prefixed(run_cli, two):
+    improvement = two.improvement("alpha", "Printer queue stalls")
+    run = run_cli("--config", two.path, "--host", "alpha", "--json", "prioritize", "--dry-run")
+    assert run.code == 0, run.err
+    assert [entry["id"] for entry in json.loads(run.out)["ranking"]] == [f"alpha:{improvement}"]
+    assert f"alpha:{improvement}" in run_cli("--config", two.path, "--host", "alpha", "prioritize", "--dry-run").out
