@@ -26,7 +26,12 @@ def add_parsers(add) -> None:
 def run_evidence(args: argparse.Namespace) -> int:
     """Print the evidence figures as text, or one JSON document with ``--json``."""
     name, (improvement_id,) = hosts.target(args, args.improvement)
-    document = evidence(open_register(args.config, name=name), improvement_id)
+    register = open_register(args.config, name=name)
+    document = evidence(register, improvement_id)
+    for key in ("ticket_ids", "via_problems", "missing"):
+        if isinstance(document.get(key), list):
+            document[key] = [register.shown_id(str(i)) for i in document[key]]
+    document["improvement"] = register.shown_id(document["improvement"])
     document_or_text(args, document, text)
     return 0
 
@@ -34,7 +39,8 @@ def run_evidence(args: argparse.Namespace) -> int:
 def run_stale(args: argparse.Namespace) -> int:
     """Print the stale improvements, one a line, or a JSON list with ``--json``."""
     days = check_days(args.older_than)  # checked before the host is opened
-    found = stale(open_register(args.config, name=hosts.chosen(args)), days)
+    register = open_register(args.config, name=hosts.chosen(args))
+    found = [{**entry, "id": register.shown_id(entry["id"])} for entry in stale(register, days)]
     if args.json:
         out_json(found)
         return 0

@@ -25,7 +25,12 @@ def run_propose(args: argparse.Namespace) -> int:
     """Print the proposals as text, or one JSON document with ``--json``."""
     since = parse_since(args.since)
     check_inputs(since, args.min_count)  # checked before the host is opened
-    document = propose(open_register(args.config, name=hosts.chosen(args)), since, args.min_count, create=args.create)
+    register = open_register(args.config, name=hosts.chosen(args))
+    document = propose(register, since, args.min_count, create=args.create)
+    for proposal in document["proposals"]:  # ids as shown (name:id with several hosts)
+        proposal["tickets"] = [register.shown_id(i) for i in proposal["tickets"]]
+        if proposal["improvement"]:
+            proposal["improvement"] = register.shown_id(proposal["improvement"])
     document_or_text(args, document, text)
     return 0
 

@@ -60,7 +60,10 @@ def run_due(args: argparse.Namespace) -> int:
     """List the due improvements, overdue first."""
     if args.within < 0:
         raise UsageError("--within: give a whole number of days")
-    items = due(open_register(args.config, name=hosts.chosen(args)), args.within)
+    register = open_register(args.config, name=hosts.chosen(args))
+    items = due(register, args.within)
+    for item in items:
+        register.shown(item.improvement)
     if args.json:
         out_json([item.to_record() for item in items])
         return 0

@@ -264,3 +264,19 @@ def test_prioritize_on_one_of_several_hosts_prints_its_ids_prefixed(run_cli, two
     assert run.code == 0, run.err
     assert [entry["id"] for entry in json.loads(run.out)["ranking"]] == [f"alpha:{improvement}"]
     assert f"alpha:{improvement}" in run_cli("--config", two.path, "--host", "alpha", "prioritize", "--dry-run").out
+
+
+def test_due_and_evidence_on_one_of_several_hosts_print_its_ids_prefixed(run_cli, two):
+    from datetime import date
+
+    improvement = two.improvement("beta", "VPN drops at noon")
+    assert run_cli("--config", two.path, "update", f"beta:{improvement}",
+                   "--target-date", date.today().isoformat()).code == 0
+    due = run_cli("--config", two.path, "--host", "beta", "--json", "due")
+    assert due.code == 0, due.err
+    assert [item["id"] for item in json.loads(due.out)] == [f"beta:{improvement}"]
+    evidence = run_cli("--config", two.path, "--json", "evidence", f"beta:{improvement}")
+    assert evidence.code == 0, evidence.err
+    document = json.loads(evidence.out)
+    assert document["improvement"] == f"beta:{improvement}"
+    assert document["ticket_ids"] and all(i.startswith("beta:") for i in document["ticket_ids"])
