@@ -7,6 +7,7 @@ import signal
 from typing import Any
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import err
 from ci_plugin.errors import UsageError, register_secret
 from ci_plugin.ops.serve_app import MAX_BODY, WebhookApp
@@ -46,7 +47,7 @@ def _on_term(signum: int, frame: Any) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; the work queued by then is finished before exiting."""
-    register = open_register(args.config)
+    register = open_register(args.config, name=hosts.chosen(args))
     try:
         host, port = args.listen or listen_address(register.config.section("webhooks")["listen"])
     except argparse.ArgumentTypeError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import err, out, out_json
 from ci_plugin.errors import NotProvisionedError, UsageError
 from ci_plugin.ops import setup as setup_ops
@@ -21,7 +22,7 @@ def add_parsers(add) -> None:
 
 def run_setup(args: argparse.Namespace) -> int:
     """Provision the host; print what changed and any manual step; exit 6 while incomplete."""
-    register = open_register(args.config)
+    register = open_register(args.config, name=hosts.chosen(args))
     if args.print_provisioning is not None:
         steps = register.host.manual_steps()
         if args.print_provisioning:
@@ -55,7 +56,7 @@ def run_setup(args: argparse.Namespace) -> int:
 
 def run_doctor(args: argparse.Namespace) -> int:
     """Print every check; exit 6 naming what is missing."""
-    findings = setup_ops.doctor(open_register(args.config))
+    findings = setup_ops.doctor(open_register(args.config, name=hosts.chosen(args)))
     if args.json:
         out_json([{"check": f.name, "ok": f.ok, "detail": f.detail} for f in findings])
     else:
