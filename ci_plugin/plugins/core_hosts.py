@@ -17,3 +17,12 @@ def ci_register_hosts(add_host):
     add_host(RedmineAdapter.name, RedmineAdapter)
     add_host(ServiceNowAdapter.name, ServiceNowAdapter)  # fixture-tested against tests/fixture_hosts/servicenow_fake.py
     add_host(MemoryAdapter.name, MemoryAdapter)  # in-memory host, for tests
+
+
+@hookimpl
+def ci_register_config_sections(add_section):
+    """Own ``[servicenow]``: validated against its schema, defaults filled in (see
+    :mod:`ci_plugin.hosts.servicenow.settings`)."""
+    from ci_plugin.hosts.servicenow.settings import SCHEMA, SECTION
+
+    add_section(SECTION, SCHEMA)

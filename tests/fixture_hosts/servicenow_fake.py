@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 import threading
 import uuid
 import xml.etree.ElementTree as ET
@@ -40,8 +41,10 @@ SCHEMA: dict[str, tuple[str | None, str, dict[str, tuple[str, str]]]] = {
                             "description": ("string", ""), "state": ("integer", ""), "sys_class_name": ("sys_class_name", ""),
                             "assigned_to": ("reference", "sys_user"), "opened_by": ("reference", "sys_user"),
                             "active": ("boolean", ""), "work_notes": ("journal_input", ""),
-                            "comments": ("journal_input", ""), "parent": ("reference", "task")}),
-    "incident": ("task", "INC", {"problem_id": ("reference", "problem"), "caller_id": ("reference", "sys_user")}),
+                            "comments": ("journal_input", ""), "parent": ("reference", "task"),
+                            "closed_at": ("glide_date_time", "")}),
+    "incident": ("task", "INC", {"problem_id": ("reference", "problem"), "caller_id": ("reference", "sys_user"),
+                                 "resolved_at": ("glide_date_time", ""), "reopen_count": ("integer", "")}),
     "problem": ("task", "PRB", {}), "change_request": ("task", "CHG", {}), "pm_project": ("task", "PRJ", {}),
     "sys_user": (None, "", {"user_name": ("string", ""), "name": ("string", ""), "active": ("boolean", "")}),
     "sys_db_object": (None, "", {"name": ("string", ""), "label": ("string", ""), "super_class": ("reference", "sys_db_object")}),
@@ -51,8 +54,13 @@ SCHEMA: dict[str, tuple[str | None, str, dict[str, tuple[str, str]]]] = {
                               "label": ("string", ""), "sequence": ("integer", ""), "language": ("string", ""),
                               "inactive": ("boolean", "")}),
     "task_rel_type": (None, "", {"name": ("string", "")}),
+    "sys_script": (None, "", {"name": ("string", ""), "collection": ("string", ""), "when": ("string", ""),
+                              "action_update": ("boolean", ""), "action_insert": ("boolean", ""),
+                              "active": ("boolean", ""), "order": ("integer", ""), "script": ("script", "")}),
     "task_rel_task": (None, "", {"parent": ("reference", "task"), "child": ("reference", "task"),
                                  "type": ("reference", "task_rel_type")}),
+    "sys_audit": (None, "", {"tablename": ("string", ""), "documentkey": ("string", ""), "fieldname": ("string", ""),
+                             "oldvalue": ("string", ""), "newvalue": ("string", "")}),
     "sys_journal_field": (None, "", {"element_id": ("string", ""), "element": ("string", ""), "name": ("string", ""),
                                      "value": ("string", "")}),
 }
@@ -66,6 +74,8 @@ STOCK_STATES = {"incident": {"1": "New", "2": "In Progress", "3": "On Hold", "6"
                 "task": {"-5": "Pending", "1": "Open", "2": "Work in Progress", "3": "Closed Complete"}}
 CIM_STATES = {"10": "New", "11": "Accepted", "12": "Assess", "13": "Approved", "14": "Implement", "15": "On Hold",
               "16": "Review", "17": "Closed", "18": "Canceled"}
+#: Labels of the states that end work: ServiceNow's own rules stamp ``resolved_at``/``closed_at``.
+DONE_LABELS = {"Resolved", "Closed", "Closed Complete", "Canceled"}
 DEFAULT_STATE = {"incident": "1", "problem": "101", "change_request": "-5", "pm_project": "-5"}
 
 
@@ -101,6 +111,7 @@ class FakeServiceNow:
             self.rows[table] = {}
         for table, (parent, prefix, columns) in SCHEMA.items():
             self._insert("sys_db_object", {"name": table, "label": table, "super_class": ""}, raw=True)
+            self._system_columns(table)
             for column, (kind, reference) in columns.items():
                 self._define_column(table, column, column.replace("_", " ").title(), kind, reference=reference)
         for table, states in STOCK_STATES.items():
@@ -118,6 +129,13 @@ class FakeServiceNow:
         self.tables[name], self.prefixes[name] = parent, prefix or name[:4].upper()
         self.rows.setdefault(name, {})
         self._insert("sys_db_object", {"name": name, "label": name, "super_class": self._table_id(parent)}, raw=True)
+        self._system_columns(name)
+
+    def _system_columns(self, table: str) -> None:
+        """Every table has its own dictionary rows of the system columns."""
+        for element in SYSTEM:
+            kind = "GUID" if element == "sys_id" else "glide_date_time" if element.endswith("_on") else "string"
+            self._define_column(table, element, element.replace("_", " ").title(), kind)
 
     def _table_id(self, name: str | None) -> str:
         return next((i for i, r in self.rows.get("sys_db_object", {}).items() if r["name"] == name), "") if name else ""
@@ -208,6 +226,26 @@ class FakeServiceNow:
         return record
 
     def _assign(self, table: str, record: dict[str, Any], values: dict[str, Any]) -> None:
+        before = record.get("state", "")
+        self._set(table, record, values)
+        if "task" in self.ancestry(table) and record.get("state", "") != before and "_seq" in record:
+            self._state_changed(table, record, before)
+
+    def _state_changed(self, table: str, record: dict[str, Any], before: str) -> None:
+        """What ServiceNow's own rules do on a state change: audit it (``sys_audit``), stamp or
+        clear ``resolved_at``/``closed_at``, count a reopened incident."""
+        self._insert("sys_audit", {"tablename": table, "documentkey": record["sys_id"], "fieldname": "state",
+                                   "oldvalue": before, "newvalue": record["state"]}, raw=True)
+        done, was_done = self._label(table, record["state"]) in DONE_LABELS, self._label(table, before) in DONE_LABELS
+        stamp = _now() if done else ""
+        if done != was_done:
+            record["closed_at"] = stamp if self._label(table, record["state"]) != "Resolved" else ""
+            if "resolved_at" in self.columns(table):
+                record["resolved_at"] = stamp
+            if was_done and "reopen_count" in self.columns(table):
+                record["reopen_count"] = str(int(record.get("reopen_count") or 0) + 1)
+
+    def _set(self, table: str, record: dict[str, Any], values: dict[str, Any]) -> None:
         known = self.columns(table)
         for column, value in values.items():
             row = known.get(column)
@@ -242,6 +280,23 @@ class FakeServiceNow:
                 value = label if display == "true" else {"display_value": label, "value": value}
             out[column] = value
         return out
+
+    def _business_rules(self, table: str, record: dict[str, Any], body: dict[str, Any]) -> None:
+        """Run the *before update* rules on the table that guard ``state``: the fake reads the
+        ``allowed`` map of the state-model script (it runs no JavaScript) and aborts as
+        ServiceNow does, 403 with the rule's error message."""
+        to = str(body.get("state", record.get("state", "")))
+        start = str(record.get("state", ""))
+        if to == start:
+            return
+        chain = self.ancestry(table)
+        for rule in self.rows["sys_script"].values():
+            if rule.get("collection") in chain and rule.get("active") == "true" and rule.get("when") == "before" \
+                    and rule.get("action_update") == "true":
+                found = re.search(r"var allowed = (\{.*?\});", rule.get("script", ""), re.S)
+                if found and to not in json.loads(found.group(1)).get(start, []):
+                    raise Refusal(403, f"ci-plugin: no transition from {self._label(table, start)} to "
+                                       f"{self._label(table, to)}", f"Error during update of {table} ({record.get('number')})")
 
     def _label(self, table: str, value: str) -> str:
         for name in self.ancestry(table):
@@ -362,6 +417,7 @@ class FakeServiceNow:
         if method in ("PUT", "PATCH"):
             if not isinstance(body, dict):
                 raise Refusal(400, "Exception while reading request", "body is not a JSON object")
+            self._business_rules(actual, record, body)
             self._assign(actual, record, body)
             record["sys_mod_count"] = str(int(record["sys_mod_count"]) + 1)
             return 200, {"result": self._out(actual, record, params)}, {}

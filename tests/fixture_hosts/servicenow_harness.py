@@ -185,6 +185,24 @@ class ServiceNowHarness(HostHarness):
                          if r["name"] == table and r["element"] == "state" and r["label"] == DONE[table])
         self.session.request("PATCH", f"table/{table}/{record['sys_id']}", json={"state": value})
 
+    def reopen(self, ticket_id: str) -> None:
+        """Put a resolved record back into its table's first state (ServiceNow counts the reopen)."""
+        record = self.raw(ticket_id)
+        with self.fake.lock:
+            value = next(r["value"] for r in sorted(self.fake.rows["sys_choice"].values(), key=lambda r: int(r["sequence"]))
+                         if r["name"] == record["sys_class_name"] and r["element"] == "state")
+        self.session.request("PATCH", f"table/{record['sys_class_name']}/{record['sys_id']}", json={"state": value})
+
+    def created_resolved(self, ticket_id: str):
+        """Creation and resolution time (aware UTC) straight from the fake's record."""
+        from datetime import datetime, timezone
+
+        def when(text):
+            return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc) if text else None
+
+        raw = self.raw(ticket_id)
+        return when(raw["sys_created_on"]), when(raw.get("resolved_at") or raw.get("closed_at") or "")
+
     def titled(self, text: str) -> list[str]:
         """Ids of every task record whose short description contains ``text``."""
         with self.fake.lock:

@@ -9,7 +9,7 @@ labels of the table's ``state``; comments are ``work_notes``; links are ``task_r
 
 One module per job: :mod:`.settings` (``[servicenow]``), :mod:`.query` (encoded queries checked
 before they are sent), :mod:`.metadata` (dictionary, choices, ids, paging), :mod:`.links`,
-:mod:`.provisioning`, and this module (records, searches, flags).
+:mod:`.provisioning`, :mod:`.state_model`, :mod:`.evidence` (facts and ``sys_audit`` history), and this module (records, searches, flags).
 
 ServiceNow quirks handled here and nowhere else:
 
@@ -32,11 +32,12 @@ from typing import Any
 from ci_plugin.domain import fields as register_fields
 from ci_plugin.domain.fields import decode_ids, encode_checked_ids
 from ci_plugin.domain.model import Ticket
-from ci_plugin.errors import HostRefused, NotFound, UsageError
+from ci_plugin.errors import HostRefused, NotFound, PermissionDenied, UsageError
 from ci_plugin.hosts.base import HostAdapter
 from ci_plugin.http import HostSession
 
-from ci_plugin.hosts.servicenow.metadata import TASK_COLUMNS, plain, ticket_id
+from ci_plugin.hosts.servicenow.evidence import ServiceNowEvidence
+from ci_plugin.hosts.servicenow.metadata import PAGE_SIZE, TASK_COLUMNS, plain, ticket_id
 from ci_plugin.hosts.servicenow.provisioning import ServiceNowProvisioning
 from ci_plugin.hosts.servicenow.query import term
 from ci_plugin.hosts.servicenow.settings import CIM_TABLE, SECTION, settings
@@ -52,7 +53,7 @@ def _auth(username: str):
     return headers
 
 
-class ServiceNowAdapter(ServiceNowProvisioning, HostAdapter):
+class ServiceNowAdapter(ServiceNowEvidence, ServiceNowProvisioning, HostAdapter):
     """ServiceNow Table API: improvements are rows of the register table."""
 
     name = SECTION
@@ -65,6 +66,11 @@ class ServiceNowAdapter(ServiceNowProvisioning, HostAdapter):
         self.link_types = self.settings["links"]
         self.forget_metadata()
         self._rel_types = None
+
+    @property
+    def page_size(self) -> int:
+        """Records per page (:data:`PAGE_SIZE` of this module, which tests lower)."""
+        return PAGE_SIZE
 
     @classmethod
     def open_session(cls, config: Any) -> HostSession:
@@ -182,7 +188,7 @@ class ServiceNowAdapter(ServiceNowProvisioning, HostAdapter):
     def _patch(self, ticket_id_: str, body: dict[str, Any], checked: dict[str, str]) -> dict[str, Any]:
         table, sys_id = self.locate(ticket_id_)
         try:
-            record = self._write("PATCH", table, sys_id, body)
+            record = self._write("PUT", table, sys_id, body)
         except NotFound:
             raise NotFound(f"ServiceNow: ticket {ticket_id_} does not exist") from None
         dropped = self._dropped(checked, record)
@@ -221,11 +227,13 @@ class ServiceNowAdapter(ServiceNowProvisioning, HostAdapter):
         value = self.state_value(table, status)
         if value is None:
             raise HostRefused(f"ServiceNow: {table} has no state labelled {status!r} (sys_choice)", messages=[])
+        before = self.get_ticket(ticket_id_).status
         try:
             self._patch(ticket_id_, {"state": value}, {"state": value})
-        except HostRefused as exc:
-            raise HostRefused(f"ServiceNow refused state {status!r} on ticket {ticket_id_}: {exc}",
-                              status=exc.status, messages=exc.messages) from None
+        except (HostRefused, PermissionDenied) as exc:  # a business rule's abort is a 403
+            words = getattr(exc, "host_message", "") or "; ".join(getattr(exc, "messages", []) or []) or str(exc)
+            raise HostRefused(f"ServiceNow refused state {status!r} on ticket {ticket_id_} (now {before!r}): {words}",
+                              status=exc.status, messages=[words]) from None
 
     def comment(self, ticket_id_: str, text: str) -> None:
         """A work note (internal journal entry): a PATCH of ``work_notes``."""
@@ -284,4 +292,4 @@ class ServiceNowAdapter(ServiceNowProvisioning, HostAdapter):
         return f"{self.web_base}/task.do?sysparm_query=sys_idSTARTSWITH{prefix}&ci_plugin_id={ticket_id_}"
 
 
-__all__ = ["ServiceNowAdapter", "TASK_COLUMNS"]
+__all__ = ["PAGE_SIZE", "ServiceNowAdapter", "TASK_COLUMNS"]

@@ -3,7 +3,8 @@
 A ``task_rel_type`` is named ``"<what the parent sees>::<what the child sees>"``; the
 improvement is always the parent, so the first half is the relation seen from the improvement
 (``[servicenow.links]``, defaults in :data:`~ci_plugin.hosts.servicenow.settings.DEFAULT_LINKS`),
-the second what the other record sees. What the other record *is* comes from its
+the second what the other record sees. A problem record's links also take in the incidents
+whose ``problem_id`` reference names it. What the other record *is* comes from its
 ``sys_class_name`` (problem, project, change table, or the register), and
 :func:`ci_plugin.domain.links.classify` sorts the links as on every host. The types are
 ordinary records: ``setup`` creates the missing ones through the Table API.
@@ -75,6 +76,9 @@ class ServiceNowLinks(ServiceNowMetadata):
             other, relation = (child, halves[0]) if parent == sys_id else (parent, halves[1])
             if other:
                 pairs.append((other, relation))
+        if ticket.container == self.settings["problem_table"] and "problem_id" in self.columns("incident"):
+            pairs += [(plain(r.get("sys_id")), "problem_id") for r in  # incidents referring to the problem
+                      self._pages("incident", term("problem_id", "=", sys_id), "sys_id")]
         tables = self.tables_of(sorted({o for o, _ in pairs}))
         roles = self._roles()
         role_of = {ticket_id(o): roles.get(tables.get(o, ""), link_kinds.ROLE_OTHER) for o, _ in pairs}

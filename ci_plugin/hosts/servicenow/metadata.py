@@ -64,6 +64,11 @@ class ServiceNowMetadata:
     cf_names: dict[str, str]
     register_table: str
 
+    @property
+    def page_size(self) -> int:
+        """Records per page of every list read."""
+        return PAGE_SIZE
+
     def forget_metadata(self) -> None:
         """Drop the cached dictionary and choices (after setup changed them)."""
         self._dictionary: dict[str, dict[str, dict[str, Any]]] = {}
@@ -79,12 +84,12 @@ class ServiceNowMetadata:
         default the table's dictionary), following ``Link`` ``rel="next"`` to the end."""
         known = columns if columns is not None else self.columns(table)
         params: dict[str, Any] | None = {"sysparm_query": check_query(query, known, table=table),
-                                         "sysparm_limit": PAGE_SIZE, "sysparm_offset": 0,
+                                         "sysparm_limit": self.page_size, "sysparm_offset": 0,
                                          "sysparm_exclude_reference_link": "true"}
         if fields and params is not None:
             params["sysparm_fields"] = fields
         path: str = f"table/{table}"
-        pager, page = Pager(PAGE_SIZE, what=f"ServiceNow table/{table}"), 1
+        pager, page = Pager(self.page_size, what=f"ServiceNow table/{table}"), 1
         while True:
             response = self.session.request("GET", path, params=params)
             items = self.session.json(response, dict).get("result")

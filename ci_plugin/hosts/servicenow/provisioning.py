@@ -9,7 +9,8 @@ The Table API writes records, not schema: it cannot create a table or a column. 
   only the columns CIM lacks, on CIM's table;
 * :meth:`provision` creates the records that are data: the register's state choices in
   ``sys_choice`` (own table only: CIM's states are CIM's; their values follow the highest value
-  there) and the ``task_rel_type`` of each link kind;
+  there), the ``task_rel_type`` of each link kind, and the state-model business rule
+  (:mod:`.state_model`);
 * :meth:`check` reads ``sys_db_object``, ``sys_dictionary``, ``sys_choice`` and
   ``task_rel_type`` back.
 """
@@ -26,6 +27,7 @@ from ci_plugin.hosts.servicenow.links import ServiceNowLinks
 from ci_plugin.hosts.servicenow.metadata import plain
 from ci_plugin.hosts.servicenow.query import term
 from ci_plugin.hosts.servicenow.settings import CIM_TABLE, column_name
+from ci_plugin.hosts.servicenow.state_model import ServiceNowStateModel
 
 #: ``sys_dictionary`` type and length of a register column, per field kind.
 COLUMN_TYPES = {"date": ("glide_date", 40), "integer": ("integer", 40), "ids": ("string", 4000),
@@ -33,7 +35,7 @@ COLUMN_TYPES = {"date": ("glide_date", 40), "integer": ("integer", 40), "ids": (
 STEP_FILE = "ci-plugin-servicenow-schema.xml"
 
 
-class ServiceNowProvisioning(ServiceNowLinks):
+class ServiceNowProvisioning(ServiceNowStateModel, ServiceNowLinks):
     """``provision``, ``manual_steps`` and ``check`` (needs ``states``, the table names)."""
 
     states: StateMap
@@ -93,7 +95,8 @@ class ServiceNowProvisioning(ServiceNowLinks):
             self.session.request("POST", "table/task_rel_type", json={"name": name})
             self._rel_types = None
             changes.append(Change("created", f"task_rel_type {name}"))
-        return changes
+        self._choice_cache.clear()
+        return changes + self.provision_rule()
 
     def _provision_states(self) -> list[Change]:
         changes: list[Change] = []
@@ -147,4 +150,4 @@ class ServiceNowProvisioning(ServiceNowLinks):
         for name in sorted(set(self.link_type_names().values())):
             ok = name in self.rel_types().values()
             findings.append(Finding(f"task_rel_type {name}", ok, "" if ok else "missing: run `ci-plugin setup`"))
-        return findings
+        return findings + [self.check_rule()]

@@ -24,7 +24,7 @@ OPERATORS = ("NOT LIKE", "NOT IN", "ISNOTEMPTY", "ISEMPTY", "STARTSWITH", "ENDSW
 #: Operators that take no value.
 NO_VALUE = frozenset({"ISNOTEMPTY", "ISEMPTY", "ANYTHING"})
 #: Joins between parts: ``^`` (and), ``^OR`` (or), ``^NQ`` (new query, or of whole queries).
-_SPLIT = re.compile(r"\^(?:NQ|OR)?")
+_SPLIT = re.compile(r"\^(?:NQ|OR(?!DERBY))?")
 _FIELD = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 
 

@@ -1,7 +1,9 @@
 """The ``[servicenow]`` table as the adapter reads it, and the names derived from it.
 
-The table's JSON Schema lives in ``schemas/config.schema.json`` (``servicenow``), like RT's and
-Redmine's; the composition root validates it and fills in the defaults::
+The table's JSON Schema is :data:`SCHEMA`, declared by the core host plugin
+(``ci_plugin.plugins.core_hosts``, hook ``ci_register_config_sections``); the composition root
+validates ``[servicenow]`` against it with the rest of the file (errors name their JSON path,
+``$.servicenow.regster: unknown key``) and fills in the defaults::
 
     [servicenow]
     register = "u_ci_improvement"     # own table (default) or "sn_cim_register" (CIM's table)
@@ -30,6 +32,35 @@ DEPENDS_ON = "Depends on::Used by"
 DEFAULTS: dict[str, Any] = {"register": "u_ci_improvement", "problem_table": "problem",
                             "project_table": "pm_project", "change_table": "change_request",
                             "candidate_tables": ["incident"], "username": "", "links": {}}
+
+
+_TABLE = {"type": "string", "pattern": "^[a-z][a-z0-9_]*(?!\\n)$", "maxLength": 80}
+_REL_TYPE = {"type": "string", "pattern": "^[^:]+::[^:]+(?!\\n)$", "maxLength": 100}
+
+#: JSON Schema (Draft 2020-12) of ``[servicenow]``: closed, a default for every key.
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:ci-plugin:config-servicenow",
+    "title": "[servicenow]: settings of the ServiceNow (Table API) host adapter",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "register": {**_TABLE, "default": DEFAULTS["register"],
+                     "description": "Register table: an own table extending task (from `setup --print-provisioning`), "
+                                    "or sn_cim_register (CIM)."},
+        "problem_table": {**_TABLE, "default": "problem"},
+        "project_table": {**_TABLE, "default": "pm_project"},
+        "change_table": {**_TABLE, "default": "change_request"},
+        "candidate_tables": {"type": "array", "minItems": 1, "items": _TABLE, "default": ["incident"],
+                             "description": "Tables whose records agents may flag as improvement candidates."},
+        "username": {"type": "string", "default": "", "maxLength": 200,
+                     "description": "Basic-auth user (password from host.token_env); empty: host.token_env "
+                                    "holds an OAuth bearer token."},
+        "links": {"type": "object", "additionalProperties": False, "default": {},
+                  "description": "task_rel_type name (parent::child) of each link kind; the improvement is the parent.",
+                  "properties": {kind: {**_REL_TYPE, "default": name} for kind, name in DEFAULT_LINKS.items()}},
+    },
+}
 
 
 def settings(config: Any) -> dict[str, Any]:
