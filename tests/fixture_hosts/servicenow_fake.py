@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import re
 import threading
 import uuid
 import xml.etree.ElementTree as ET
@@ -32,66 +31,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tests.fixture_hosts.servicenow_fake_query import compile_query
+from tests.fixture_hosts.servicenow_fake_rules import Refusal, ServiceNowRules, now as _now
 
-USER, PASSWORD = "admin", "fake-servicenow-password"
-SYSTEM = ("sys_id", "sys_created_on", "sys_updated_on", "sys_created_by", "sys_updated_by", "sys_mod_count")
-#: table -> (parent table, number prefix, {column: (type, reference)})
-SCHEMA: dict[str, tuple[str | None, str, dict[str, tuple[str, str]]]] = {
-    "task": (None, "TASK", {"number": ("string", ""), "short_description": ("string", ""),
-                            "description": ("string", ""), "state": ("integer", ""), "sys_class_name": ("sys_class_name", ""),
-                            "assigned_to": ("reference", "sys_user"), "opened_by": ("reference", "sys_user"),
-                            "active": ("boolean", ""), "work_notes": ("journal_input", ""),
-                            "comments": ("journal_input", ""), "parent": ("reference", "task"),
-                            "closed_at": ("glide_date_time", "")}),
-    "incident": ("task", "INC", {"problem_id": ("reference", "problem"), "caller_id": ("reference", "sys_user"),
-                                 "resolved_at": ("glide_date_time", ""), "reopen_count": ("integer", "")}),
-    "problem": ("task", "PRB", {}), "change_request": ("task", "CHG", {}), "pm_project": ("task", "PRJ", {}),
-    "sys_user": (None, "", {"user_name": ("string", ""), "name": ("string", ""), "active": ("boolean", "")}),
-    "sys_db_object": (None, "", {"name": ("string", ""), "label": ("string", ""), "super_class": ("reference", "sys_db_object")}),
-    "sys_dictionary": (None, "", {"name": ("string", ""), "element": ("string", ""), "column_label": ("string", ""),
-                                  "internal_type": ("string", ""), "max_length": ("integer", ""), "reference": ("string", "")}),
-    "sys_choice": (None, "", {"name": ("string", ""), "element": ("string", ""), "value": ("string", ""),
-                              "label": ("string", ""), "sequence": ("integer", ""), "language": ("string", ""),
-                              "inactive": ("boolean", "")}),
-    "task_rel_type": (None, "", {"name": ("string", "")}),
-    "sys_script": (None, "", {"name": ("string", ""), "collection": ("string", ""), "when": ("string", ""),
-                              "action_update": ("boolean", ""), "action_insert": ("boolean", ""),
-                              "active": ("boolean", ""), "order": ("integer", ""), "script": ("script", "")}),
-    "task_rel_task": (None, "", {"parent": ("reference", "task"), "child": ("reference", "task"),
-                                 "type": ("reference", "task_rel_type")}),
-    "sys_audit": (None, "", {"tablename": ("string", ""), "documentkey": ("string", ""), "fieldname": ("string", ""),
-                             "oldvalue": ("string", ""), "newvalue": ("string", "")}),
-    "sys_journal_field": (None, "", {"element_id": ("string", ""), "element": ("string", ""), "name": ("string", ""),
-                                     "value": ("string", "")}),
-}
-#: Out-of-the-box states, value -> label (the numbers are ServiceNow's, read by the adapter from sys_choice).
-STOCK_STATES = {"incident": {"1": "New", "2": "In Progress", "3": "On Hold", "6": "Resolved", "7": "Closed", "8": "Canceled"},
-                "problem": {"101": "New", "102": "Assess", "103": "Root Cause Analysis", "104": "Fix in Progress",
-                            "106": "Resolved", "107": "Closed"},
-                "change_request": {"-5": "New", "-4": "Assess", "-3": "Authorize", "-2": "Scheduled", "-1": "Implement",
-                                   "0": "Review", "3": "Closed", "4": "Canceled"},
-                "pm_project": {"-5": "Pending", "1": "Open", "2": "Work in Progress", "3": "Closed Complete"},
-                "task": {"-5": "Pending", "1": "Open", "2": "Work in Progress", "3": "Closed Complete"}}
-CIM_STATES = {"10": "New", "11": "Accepted", "12": "Assess", "13": "Approved", "14": "Implement", "15": "On Hold",
-              "16": "Review", "17": "Closed", "18": "Canceled"}
-#: Labels of the states that end work: ServiceNow's own rules stamp ``resolved_at``/``closed_at``.
-DONE_LABELS = {"Resolved", "Closed", "Closed Complete", "Canceled"}
-DEFAULT_STATE = {"incident": "1", "problem": "101", "change_request": "-5", "pm_project": "-5"}
+from tests.fixture_hosts.servicenow_fake_data import (  # noqa: F401 - USER, PASSWORD are the fake's API
+    CIM_STATES, DEFAULT_STATE, PASSWORD, SCHEMA, STOCK_STATES, SYSTEM, USER)
 
 
-class Refusal(Exception):
-    """An error answer: status, message, detail."""
-
-    def __init__(self, status: int, message: str, detail: Any = None):
-        super().__init__(message)
-        self.status, self.message, self.detail = status, message, detail
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-
-
-class FakeServiceNow:
+class FakeServiceNow(ServiceNowRules):
     """The Table API over in-memory tables; ``cim=True`` activates the CIM plugin (``sn_cim_register``)."""
 
     def __init__(self, *, cim: bool = False, token: str = "fake-servicenow-token"):
@@ -231,20 +177,6 @@ class FakeServiceNow:
         if "task" in self.ancestry(table) and record.get("state", "") != before and "_seq" in record:
             self._state_changed(table, record, before)
 
-    def _state_changed(self, table: str, record: dict[str, Any], before: str) -> None:
-        """What ServiceNow's own rules do on a state change: audit it (``sys_audit``), stamp or
-        clear ``resolved_at``/``closed_at``, count a reopened incident."""
-        self._insert("sys_audit", {"tablename": table, "documentkey": record["sys_id"], "fieldname": "state",
-                                   "oldvalue": before, "newvalue": record["state"]}, raw=True)
-        done, was_done = self._label(table, record["state"]) in DONE_LABELS, self._label(table, before) in DONE_LABELS
-        stamp = _now() if done else ""
-        if done != was_done:
-            record["closed_at"] = stamp if self._label(table, record["state"]) != "Resolved" else ""
-            if "resolved_at" in self.columns(table):
-                record["resolved_at"] = stamp
-            if was_done and "reopen_count" in self.columns(table):
-                record["reopen_count"] = str(int(record.get("reopen_count") or 0) + 1)
-
     def _set(self, table: str, record: dict[str, Any], values: dict[str, Any]) -> None:
         known = self.columns(table)
         for column, value in values.items():
@@ -280,23 +212,6 @@ class FakeServiceNow:
                 value = label if display == "true" else {"display_value": label, "value": value}
             out[column] = value
         return out
-
-    def _business_rules(self, table: str, record: dict[str, Any], body: dict[str, Any]) -> None:
-        """Run the *before update* rules on the table that guard ``state``: the fake reads the
-        ``allowed`` map of the state-model script (it runs no JavaScript) and aborts as
-        ServiceNow does, 403 with the rule's error message."""
-        to = str(body.get("state", record.get("state", "")))
-        start = str(record.get("state", ""))
-        if to == start:
-            return
-        chain = self.ancestry(table)
-        for rule in self.rows["sys_script"].values():
-            if rule.get("collection") in chain and rule.get("active") == "true" and rule.get("when") == "before" \
-                    and rule.get("action_update") == "true":
-                found = re.search(r"var allowed = (\{.*?\});", rule.get("script", ""), re.S)
-                if found and to not in json.loads(found.group(1)).get(start, []):
-                    raise Refusal(403, f"ci-plugin: no transition from {self._label(table, start)} to "
-                                       f"{self._label(table, to)}", f"Error during update of {table} ({record.get('number')})")
 
     def _label(self, table: str, value: str) -> str:
         for name in self.ancestry(table):
