@@ -9,7 +9,7 @@ labels of the table's ``state``; comments are ``work_notes``; links are ``task_r
 
 One module per job: :mod:`.settings` (``[servicenow]``), :mod:`.query` (encoded queries checked
 before they are sent), :mod:`.metadata` (dictionary, choices, ids, paging), :mod:`.links`,
-:mod:`.provisioning`, :mod:`.state_model`, :mod:`.evidence` (facts and ``sys_audit`` history), and this module (records, searches, flags).
+:mod:`.provisioning`, :mod:`.state_model`, :mod:`.evidence` (facts and ``sys_audit`` history), :mod:`.kpi_search` (KPI queries), and this module (records, searches, flags).
 
 ServiceNow quirks handled here and nowhere else:
 
@@ -37,6 +37,7 @@ from ci_plugin.hosts.base import HostAdapter
 from ci_plugin.http import HostSession
 
 from ci_plugin.hosts.servicenow.evidence import ServiceNowEvidence
+from ci_plugin.hosts.servicenow.kpi_search import ServiceNowKpiSearch
 from ci_plugin.hosts.servicenow.metadata import PAGE_SIZE, TASK_COLUMNS, plain, ticket_id
 from ci_plugin.hosts.servicenow.provisioning import ServiceNowProvisioning
 from ci_plugin.hosts.servicenow.query import term
@@ -53,7 +54,7 @@ def _auth(username: str):
     return headers
 
 
-class ServiceNowAdapter(ServiceNowEvidence, ServiceNowProvisioning, HostAdapter):
+class ServiceNowAdapter(ServiceNowKpiSearch, ServiceNowEvidence, ServiceNowProvisioning, HostAdapter):
     """ServiceNow Table API: improvements are rows of the register table."""
 
     name = SECTION
