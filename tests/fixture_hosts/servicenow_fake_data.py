@@ -16,7 +16,7 @@ SCHEMA: dict[str, tuple[str | None, str, dict[str, tuple[str, str]]]] = {
                             "assigned_to": ("reference", "sys_user"), "opened_by": ("reference", "sys_user"),
                             "active": ("boolean", ""), "work_notes": ("journal_input", ""),
                             "comments": ("journal_input", ""), "parent": ("reference", "task"),
-                            "closed_at": ("glide_date_time", "")}),
+                            "closed_at": ("glide_date_time", ""), "due_date": ("glide_date_time", "")}),
     "incident": ("task", "INC", {"problem_id": ("reference", "problem"), "caller_id": ("reference", "sys_user"),
                                  "resolved_at": ("glide_date_time", ""), "reopen_count": ("integer", "")}),
     "problem": ("task", "PRB", {}), "change_request": ("task", "CHG", {}), "pm_project": ("task", "PRJ", {}),

@@ -35,6 +35,7 @@ class ServiceNowRules:
                                    "oldvalue": before, "newvalue": record["state"]}, raw=True)
         done, was_done = self._label(table, record["state"]) in DONE_LABELS, self._label(table, before) in DONE_LABELS
         stamp = now() if done else ""
+        record["active"] = "false" if done and self._label(table, record["state"]) != "Resolved" else "true"
         if done != was_done:
             record["closed_at"] = stamp if self._label(table, record["state"]) != "Resolved" else ""
             if "resolved_at" in self.columns(table):

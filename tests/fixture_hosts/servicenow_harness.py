@@ -24,7 +24,8 @@ from tests.live.harness import HostHarness
 
 TOKEN_ENV = "CI_PLUGIN_SERVICENOW_PASSWORD"
 TABLES = {"incident": "incident", "problem": "problem", "project": "pm_project", "change": "change_request"}
-DONE = {"incident": "Resolved", "problem": "Resolved", "pm_project": "Closed Complete", "change_request": "Closed"}
+DONE = {"incident": "Resolved", "problem": "Resolved", "pm_project": "Closed Complete", "change_request": "Closed",
+        "task": "Closed Complete"}
 
 
 def base_config(url: str, register: str = "u_ci_improvement", extra: str = "") -> str:
@@ -214,4 +215,9 @@ class ServiceNowHarness(HostHarness):
         raw = self.raw(ticket_id)
         owner = self.fake.record(raw["assigned_to"]).get("user_name", "") if raw.get("assigned_to") else ""
         return {"container": raw["sys_class_name"], "title": raw.get("short_description", ""), "owner": owner,
-                "due": raw.get("due_date", "")}
+                "due": raw.get("due_date", "")[:10]}
+
+    def child(self, parent_id: str, subject: str = "Delivery task") -> str:
+        """A ``task`` row whose ``parent`` is ``parent_id`` (a project or change task)."""
+        body = {"short_description": f"{subject} [{self.tag}]", "parent": self.sys_id(parent_id)}
+        return self.id_of(self.session.request("POST", "table/task", json=body).json()["result"]["sys_id"])

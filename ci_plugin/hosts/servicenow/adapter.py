@@ -9,7 +9,7 @@ labels of the table's ``state``; comments are ``work_notes``; links are ``task_r
 
 One module per job: :mod:`.settings` (``[servicenow]``), :mod:`.query` (encoded queries checked
 before they are sent), :mod:`.metadata` (dictionary, choices, ids, paging), :mod:`.links`,
-:mod:`.provisioning`, :mod:`.state_model`, :mod:`.evidence` (facts and ``sys_audit`` history), :mod:`.kpi_search` (KPI queries), and this module (records, searches, flags).
+:mod:`.provisioning`, :mod:`.state_model`, :mod:`.evidence` (facts and ``sys_audit`` history), :mod:`.kpi_search` (KPI queries), :mod:`.delivery` (``plan``'s project and change records, progress), and this module (records, searches, flags).
 
 ServiceNow quirks handled here and nowhere else:
 
@@ -36,6 +36,7 @@ from ci_plugin.errors import HostRefused, NotFound, PermissionDenied, UsageError
 from ci_plugin.hosts.base import HostAdapter
 from ci_plugin.http import HostSession
 
+from ci_plugin.hosts.servicenow.delivery import ServiceNowDelivery
 from ci_plugin.hosts.servicenow.evidence import ServiceNowEvidence
 from ci_plugin.hosts.servicenow.kpi_search import ServiceNowKpiSearch
 from ci_plugin.hosts.servicenow.metadata import PAGE_SIZE, TASK_COLUMNS, plain, ticket_id
@@ -54,7 +55,7 @@ def _auth(username: str):
     return headers
 
 
-class ServiceNowAdapter(ServiceNowKpiSearch, ServiceNowEvidence, ServiceNowProvisioning, HostAdapter):
+class ServiceNowAdapter(ServiceNowDelivery, ServiceNowKpiSearch, ServiceNowEvidence, ServiceNowProvisioning, HostAdapter):
     """ServiceNow Table API: improvements are rows of the register table."""
 
     name = SECTION
