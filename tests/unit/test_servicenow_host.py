@@ -10,7 +10,7 @@ columns ServiceNow drops from a write without a word.
 import pytest
 
 from ci_plugin.app import open_register
-from ci_plugin.errors import AuthenticationError, HostRefused, NotFound, PermissionDenied
+from ci_plugin.errors import AuthenticationError, ConfigError, HostRefused, NotFound, PermissionDenied
 from ci_plugin.hosts.servicenow import adapter as adapter_module
 from ci_plugin.hosts.servicenow import metadata
 from ci_plugin.hosts.servicenow.query import QueryRefused, check_query, term
@@ -225,3 +225,27 @@ def test_a_column_servicenow_drops_is_refused_not_lost(own):
         del own.fake.rows["sys_dictionary"][row]
     with pytest.raises(HostRefused, match="did not store u_ci_size"):
         adapter.update_fields(imp, {"size": "M"})
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("table, words", [
+    ('[servicenow]\nregster = "x"\n', "$.servicenow.regster: unknown key 'regster'"),
+    ('[servicenow]\nregister = "U CI"\n', "$.servicenow.register"),
+    ('[servicenow.links]\nproblem = "Addresses"\n', "$.servicenow.links.problem"),
+])
+def test_a_bad_servicenow_table_names_its_key(tmp_path, table, words):
+    path = tmp_path / "bad.toml"
+    path.write_text('[host]\ntype = "servicenow"\nurl = "http://127.0.0.1:9"\ntoken = "x"\n' + table)
+    with pytest.raises(ConfigError) as refused:
+        open_register(path)
+    assert words in str(refused.value)
+
+
+def test_defaults_fill_the_servicenow_table(tmp_path):
+    path = tmp_path / "plain.toml"
+    path.write_text('[host]\ntype = "servicenow"\nurl = "http://127.0.0.1:9"\ntoken = "x"\n')
+    adapter = open_register(path).host
+    assert (adapter.register_table, adapter.settings["candidate_tables"]) == ("u_ci_improvement", ["incident"])
+    assert adapter.link_types["follow_up"] == "Followed by::Follows"
+    assert adapter.session.session.headers["Authorization"] == "Bearer x"

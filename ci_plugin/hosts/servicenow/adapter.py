@@ -39,7 +39,7 @@ from ci_plugin.http import HostSession
 from ci_plugin.hosts.servicenow.delivery import ServiceNowDelivery
 from ci_plugin.hosts.servicenow.evidence import ServiceNowEvidence
 from ci_plugin.hosts.servicenow.kpi_search import ServiceNowKpiSearch
-from ci_plugin.hosts.servicenow.metadata import PAGE_SIZE, TASK_COLUMNS, plain, ticket_id
+from ci_plugin.hosts.servicenow.metadata import PAGE_SIZE, plain, sys_id_prefix, ticket_id
 from ci_plugin.hosts.servicenow.provisioning import ServiceNowProvisioning
 from ci_plugin.hosts.servicenow.query import term
 from ci_plugin.hosts.servicenow.settings import CIM_TABLE, SECTION, settings
@@ -81,10 +81,10 @@ class ServiceNowAdapter(ServiceNowDelivery, ServiceNowKpiSearch, ServiceNowEvide
                                        auth=_auth(settings(config)["username"]))
 
     def about(self) -> dict[str, Any]:
-        """Who the credentials are (``sys_user`` of the session, via a one-row read)."""
-        answer = self.session.request("GET", "table/sys_user", params={"sysparm_limit": 1,
-                                                                       "sysparm_fields": "sys_id"}).json()
-        return {"register": self.register_table, "users visible": len(answer.get("result") or [])}
+        """Check the credentials with a one-row read of the register's ``sys_db_object``."""
+        self.session.request("GET", "table/sys_db_object", params={
+            "sysparm_query": term("name", "=", self.register_table), "sysparm_limit": 1, "sysparm_fields": "name"})
+        return {"register": self.register_table, "auth": "basic" if self.settings["username"] else "bearer"}
 
     # --- values ---------------------------------------------------------------------------------
 
@@ -127,11 +127,14 @@ class ServiceNowAdapter(ServiceNowDelivery, ServiceNowKpiSearch, ServiceNowEvide
                       if record.get("sys_created_on") else "", url=self.ticket_url(ticket_id(sys_id)), fields=fields)
 
     def _login(self, user_sys_id: str) -> str:
+        """The ``user_name`` of a ``sys_user`` (read once per user and command)."""
         if not user_sys_id:
             return ""
-        rows = list(self._pages("sys_user", term("sys_id", "=", user_sys_id), "user_name",
-                                columns=("sys_id", "user_name")))
-        return plain(rows[0].get("user_name")) if rows else ""
+        if user_sys_id not in self._users:
+            rows = list(self._pages("sys_user", term("sys_id", "=", user_sys_id), "user_name",
+                                    columns=("sys_id", "user_name")))
+            self._users[user_sys_id] = plain(rows[0].get("user_name")) if rows else ""
+        return self._users[user_sys_id]
 
     # --- records --------------------------------------------------------------------------------
 
@@ -262,7 +265,8 @@ class ServiceNowAdapter(ServiceNowDelivery, ServiceNowKpiSearch, ServiceNowEvide
                        if source_id in decode_ids(plain(r.get(column)))}, key=int)
 
     def list_improvements(self, statuses: list[str] | None = None) -> Iterator[Ticket]:
-        """Every register row (all pages), with what it depends on."""
+        """Every register row (all pages), with what it depends on (one ``task_rel_task`` read
+        per improvement: the price of dependency-aware ranking)."""
         query = "sys_idISNOTEMPTY"
         if statuses:
             values = [v for v in (self.state_value(self.register_table, s) for s in statuses) if v is not None]
@@ -289,9 +293,8 @@ class ServiceNowAdapter(ServiceNowDelivery, ServiceNowKpiSearch, ServiceNowEvide
 
     def ticket_url(self, ticket_id_: str) -> str:
         """The record's form, found by its ``sys_id`` prefix; the id closes the address."""
-        from ci_plugin.hosts.servicenow.metadata import sys_id_prefix
         prefix = sys_id_prefix(ticket_id_) or ""
         return f"{self.web_base}/task.do?sysparm_query=sys_idSTARTSWITH{prefix}&ci_plugin_id={ticket_id_}"
 
 
-__all__ = ["PAGE_SIZE", "ServiceNowAdapter", "TASK_COLUMNS"]
+__all__ = ["PAGE_SIZE", "ServiceNowAdapter"]

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ci_plugin.domain import fields as register_fields
-from ci_plugin.errors import HostBadAnswer, NotFound
+from ci_plugin.errors import HostBadAnswer, NotFound, NotProvisionedError
 from ci_plugin.http import HostSession, Pager
 
 from ci_plugin.hosts.servicenow.query import check_query, term
@@ -75,6 +75,7 @@ class ServiceNowMetadata:
         self._choice_cache: dict[str, dict[str, str]] = {}
         self._tables: dict[str, str] = {}
         self._sys_ids: dict[str, str] = {}
+        self._users: dict[str, str] = {}
 
     # --- paging ---------------------------------------------------------------------------------
 
@@ -98,6 +99,8 @@ class ServiceNowMetadata:
             yield from (item for item in items if isinstance(item, dict))
             following = (response.links.get("next") or {}).get("url")
             total = response.headers.get("X-Total-Count")
+            # a page may be empty only because ACLs hid its rows (the limit applies first): the
+            # missing next link ends the read, the first page's X-Total-Count bounds it
             if not following or not pager.more(page, items or [{}], total=total):
                 return
             path, params, page = following, None, page + 1
@@ -131,10 +134,9 @@ class ServiceNowMetadata:
         return None
 
     def column(self, key: str, table: str | None = None) -> str:
-        """The column name of register field ``key`` (NotProvisioned-like NotFound when absent)."""
+        """The column name of register field ``key``; NotProvisionedError when the table lacks it."""
         row = self.column_of(key, table)
         if row is None:
-            from ci_plugin.errors import NotProvisionedError
             raise NotProvisionedError([f"column {self.cf_names[key]}: missing on "
                                        f"{table or self.register_table} (run `ci-plugin setup --print-provisioning`)"])
         return str(row["element"])
