@@ -10,7 +10,7 @@ columns ServiceNow drops from a write without a word.
 import pytest
 
 from ci_plugin.app import open_register
-from ci_plugin.errors import AuthenticationError, ConfigError, HostRefused, NotFound, PermissionDenied
+from ci_plugin.errors import AuthenticationError, ConfigError, HostRefused, NotFound, PermissionDenied, UsageError
 from ci_plugin.hosts.servicenow import adapter as adapter_module
 from ci_plugin.hosts.servicenow import metadata
 from ci_plugin.hosts.servicenow.query import QueryRefused, check_query, term
@@ -249,3 +249,23 @@ def test_defaults_fill_the_servicenow_table(tmp_path):
     assert (adapter.register_table, adapter.settings["candidate_tables"]) == ("u_ci_improvement", ["incident"])
     assert adapter.link_types["follow_up"] == "Followed by::Follows"
     assert adapter.session.session.headers["Authorization"] == "Bearer x"
+
+
+# --- propose ----------------------------------------------------------------------------------
+
+def test_candidate_occurrences_group_by_servicenows_category_or_a_labelled_column(own):
+    from datetime import datetime, timedelta, timezone
+
+    made = []
+    for category in ("network", "network", "hardware"):
+        answer = own.session.request("POST", "table/incident", json={
+            "short_description": f"VPN drops [{own.tag}]", "category": category}).json()["result"]
+        made.append((own.id_of(answer["sys_id"]), category))
+    adapter = own.register.host
+    since = datetime.now(timezone.utc) - timedelta(hours=1)
+    found = {o.id: o for o in adapter.candidate_occurrences(since, None)}
+    assert all(found[i].key == c and own.tag in found[i].subject for i, c in made)
+    by_label = {o.id: o.key for o in adapter.candidate_occurrences(since, "Short Description")}
+    assert by_label[made[0][0]] == f"VPN drops [{own.tag}]"
+    with pytest.raises(UsageError, match="no column labelled 'Nope'"):
+        list(adapter.candidate_occurrences(since, "Nope"))
