@@ -9,6 +9,10 @@ Order matters and lives only here: the configuration's core sections are validat
 the configured host type, even with external plugins off), then the tables plugins declared
 through ``ci_register_config_sections`` are validated, then the host adapter is built and the
 register receives its configuration, host and plugins.
+
+With several hosts configured (``[[hosts]]``, :mod:`ci_plugin.config_hosts`) there is one
+register per host, each with its own adapter and plugin manager: :func:`open_registers` builds
+them all (the commands that read and merge), :func:`open_register` the one a command acts on.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ci_plugin import config as config_module
+from ci_plugin import config_hosts
 from ci_plugin.config import Config
-from ci_plugin.errors import ConfigError
+from ci_plugin.config_hosts import NamedConfig
+from ci_plugin.errors import ConfigError, UsageError
 from ci_plugin.hosts.base import HostAdapter
 from ci_plugin.plugins.manager import PluginManager
 from ci_plugin.register import ImprovementRegister
@@ -55,21 +60,70 @@ def open_host(config: Config, plugins: PluginManager) -> HostAdapter:
     return adapter_class(config)
 
 
+def load_hosts(source: Config | list[NamedConfig] | str | os.PathLike[str] | None = None) -> list[NamedConfig]:
+    """The configured hosts: a :class:`Config` is one host under its implicit name, a list is
+    taken as it is, a path is loaded (default: ``$CI_PLUGIN_CONFIG``; see :mod:`ci_plugin.config_hosts`)."""
+    if isinstance(source, Config):
+        return [NamedConfig(config_hosts.implicit_name(source), source)]
+    if isinstance(source, list):
+        return source
+    return config_hosts.load(Path(source) if source is not None else None)
+
+
 def load_config(source: Config | str | os.PathLike[str] | None = None) -> Config:
-    """A :class:`Config` as given, or loaded from a path (default: ``$CI_PLUGIN_CONFIG``)."""
+    """A :class:`Config` as given, or loaded from a path (default: ``$CI_PLUGIN_CONFIG``); of a
+    ``[[hosts]]`` configuration, the first host's (the tables all hosts share are the same)."""
     if isinstance(source, Config):
         return source
-    return config_module.load(Path(source) if source is not None else None)
+    return load_hosts(source)[0].config
 
 
-def open_register(source: Config | str | os.PathLike[str] | None = None, *,
-                  plugins: PluginManager | None = None, host: HostAdapter | None = None) -> ImprovementRegister:
-    """The register of a configuration (a :class:`Config` or a file path): plugins loaded,
-    plugin sections validated, host adapter built. ``plugins`` and ``host`` replace the ones it
-    would build (tests, benchmarks, an in-memory host)."""
-    config = load_config(source)
-    if plugins is None:
-        plugins = load_plugins(config)
-    else:
-        _complete(plugins, config)
-    return ImprovementRegister(config, host or open_host(config, plugins), plugins)
+def choose(hosts: list[NamedConfig], name: str | None) -> NamedConfig:
+    """The host called ``name``; with ``name`` None, the only host. UsageError (exit 2, naming
+    the configured hosts) for an unknown name, or no name when several hosts are configured."""
+    names = ", ".join(h.name for h in hosts)
+    if name is None:
+        if len(hosts) == 1:
+            return hosts[0]
+        raise UsageError(f"several hosts are configured ({names}): name one with --host NAME, or write ids as NAME:ID")
+    for named in hosts:
+        if named.name == name:
+            return named
+    raise UsageError(f"no host named {name!r}; configured: {names}")
+
+
+def open_register(source: Config | list[NamedConfig] | str | os.PathLike[str] | None = None, *,
+                  plugins: PluginManager | None = None, host: HostAdapter | None = None,
+                  name: str | None = None) -> ImprovementRegister:
+    """The register of one host of a configuration (a :class:`Config`, a list of hosts or a
+    file path): plugins loaded, plugin sections validated, host adapter built. ``name`` picks
+    the host (see :func:`choose`). ``plugins`` and ``host`` replace the ones it would build
+    (tests, benchmarks, an in-memory host)."""
+    hosts = load_hosts(source)
+    return _open(choose(hosts, name), len(hosts) > 1, plugins, host)
+
+
+def open_registers(source: Config | list[NamedConfig] | str | os.PathLike[str] | None = None, *,
+                   plugins: PluginManager | None = None, name: str | None = None) -> list[ImprovementRegister]:
+    """The register of every configured host, in the configuration's order (only host ``name``'s
+    when given); with several hosts configured, each is labelled with its host's name (ids shown
+    ``name:id``)."""
+    hosts = load_hosts(source)
+    chosen = [choose(hosts, name)] if name is not None else hosts
+    return [_open(named, len(hosts) > 1, plugins, None) for named in chosen]
+
+
+def _open(named: NamedConfig, several: bool, plugins: PluginManager | None,
+          host: HostAdapter | None) -> ImprovementRegister:
+    config = named.config
+    try:
+        if plugins is None:
+            plugins = load_plugins(config)
+        else:
+            _complete(plugins, config)
+    except ConfigError as exc:  # a plugin-owned table of one of several hosts: name the host
+        if not several:
+            raise
+        raise ConfigError(f"{exc} (host {named.name!r})") from None
+    return ImprovementRegister(config, host or open_host(config, plugins), plugins,
+                               label=named.name if several else "")

@@ -16,6 +16,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,23 @@ class Config:
             raise ConfigError(f"host.token_env: environment variable {name} is not set or empty")
         return check_token(value, f"host.token_env: environment variable {name}")
 
+    def webhook_secret(self) -> str:
+        """The shared secret of ``serve``, from the variable named by ``[webhooks] secret_env``;
+        ConfigError naming the variable (never the value) when it is unset or shorter than
+        :data:`MIN_WEBHOOK_SECRET` characters."""
+        name = self.data.get("webhooks", {}).get("secret_env", "CI_PLUGIN_WEBHOOK_SECRET")
+        value = self.environ.get(name, "").strip()
+        if not value:
+            raise ConfigError(f"webhooks.secret_env: environment variable {name} is not set or empty")
+        if len(value) < MIN_WEBHOOK_SECRET:
+            raise ConfigError(f"webhooks.secret_env: the secret in {name} is shorter than "
+                              f"{MIN_WEBHOOK_SECRET} characters")
+        return value
+
+
+#: Shortest webhook secret accepted (a Standard Webhooks ``whsec_`` secret is far longer).
+MIN_WEBHOOK_SECRET = 16
+
 
 def check_token(value: str, where: str) -> str:
     """``value`` if it can be sent as an HTTP header value; ConfigError naming ``where`` (never
@@ -127,6 +145,12 @@ def _check_values(raw: Any, where: str) -> None:
 
 def parse(text: str, *, path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
     """Parse and validate TOML text into a :class:`Config`."""
+    return from_raw(read_toml(text, path), path=path, environ=environ)
+
+
+def read_toml(text: str, path: Path | None = None) -> dict[str, Any]:
+    """TOML text as a document, refused (ConfigError) when invalid, nested too deeply or
+    holding a value no setting means (see :func:`_check_values`)."""
     where = str(path) if path else "config"
     try:
         raw = tomllib.loads(text)
@@ -135,6 +159,16 @@ def parse(text: str, *, path: Path | None = None, environ: dict[str, str] | None
     except RecursionError:
         raise ConfigError(f"{where}: nested too deeply (at most {MAX_DEPTH} levels)") from None
     _check_values(raw, where)
+    return raw
+
+
+def from_raw(raw: dict[str, Any], *, path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Validate a parsed (checked) TOML document into a :class:`Config` (also used per host by
+    :mod:`ci_plugin.config_hosts`)."""
+    where = str(path) if path else "config"
+    if "hosts" in raw:
+        raise ConfigError(f"{where}: $.hosts: several hosts are configured; open them through "
+                          "ci_plugin.config_hosts (the CLI does)")
     known = validation.schema("config")["properties"]
     core = {key: value for key, value in raw.items() if key in known}
     try:
@@ -154,10 +188,10 @@ def load(path: str | os.PathLike[str] | None = None, *, environ: dict[str, str] 
     if not chosen:
         raise ConfigError(f"no configuration: pass --config FILE or set {CONFIG_ENV}")
     file = Path(chosen)
-    return parse(_read_text(file), path=file, environ=dict(env))
+    return parse(read_text(file), path=file, environ=dict(env))
 
 
-def _read_text(file: Path) -> str:
+def read_text(file: Path) -> str:
     """The text of a configuration file; ConfigError when missing, unreadable or not UTF-8."""
     try:
         data = file.read_bytes()
@@ -237,7 +271,7 @@ def set_hook_list(path: Path, key: str, names: list[str]) -> None:
     set_hook_lists(path, {key: names})
 
 
-def set_hook_lists(path: Path, lists: dict[str, list[str]]) -> None:
+def set_hook_lists(path: Path, lists: dict[str, list[str]], *, validate: Callable[..., Any] | None = None) -> None:
     """Rewrite ``[hooks] KEY = [...]`` for every KEY of ``lists`` in the file at ``path``,
     keeping every other line, in one write. Used by ``ci-plugin hooks enable|disable``.
 
@@ -247,15 +281,17 @@ def set_hook_lists(path: Path, lists: dict[str, list[str]]) -> None:
     the new lists, and every other value must be what it was; if not, the file is left as it
     was and ConfigError asks for an edit by hand. The file is replaced atomically with its
     permissions kept (in place when its directory cannot be written); a file that cannot be
-    written is a ConfigError, not a crash.
+    written is a ConfigError, not a crash. ``validate(text, path=...)`` checks the result
+    (default :func:`parse`; the CLI passes :func:`ci_plugin.config_hosts.parse`, which also
+    takes a ``[[hosts]]`` list).
     """
-    text = _read_text(path)
+    text = read_text(path)
     newline = "\r\n" if "\r\n" in text else "\n"
     body = text.replace("\r\n", "\n")
     for key, names in lists.items():
         body = _set_one(body, key, names)
     new_text = body if body.endswith("\n") else body + "\n"
-    _check_rewrite(path, text, new_text, lists)
+    _check_rewrite(path, text, new_text, lists, validate)
     new_text = new_text.replace("\n", newline)
     _write(path, new_text)
 
@@ -289,14 +325,15 @@ def _toml_string(name: str) -> str:
     return f'"{escaped}"'
 
 
-def _check_rewrite(path: Path, old: str, new: str, lists: dict[str, list[str]]) -> None:
+def _check_rewrite(path: Path, old: str, new: str, lists: dict[str, list[str]],
+                   validate: Callable[..., Any] | None = None) -> None:
     """The rewritten file must parse, validate, hold the new lists and change nothing else."""
     hint = f"{path}: cannot rewrite [hooks] safely in this file"
     try:
         old_raw, new_raw = tomllib.loads(old), tomllib.loads(new)
     except (tomllib.TOMLDecodeError, RecursionError):
         raise ConfigError(f"{hint}; edit hooks.{', hooks.'.join(lists)} by hand") from None
-    parse(new, path=path)
+    (validate or parse)(new, path=path)
     new_hooks = dict(new_raw.get("hooks", {}))
     old_hooks = dict(old_raw.get("hooks", {}))
     for key, names in lists.items():

@@ -191,3 +191,15 @@ class RateLimited(HostError):
 
 class ServerError(HostError):
     """HTTP 5xx after every retry allowed."""
+
+
+class WebhookRefused(CIPluginError):
+    """``serve`` refuses a pushed event; ``status`` is the HTTP status it answers (401 bad or
+    missing signature or a stale timestamp, 413 too large, 400 not JSON). The message never
+    holds the secret or a signature."""
+
+    exit_code = 5
+
+    def __init__(self, status: int, message: str):
+        self.status = status
+        super().__init__(message)

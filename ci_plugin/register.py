@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ci_plugin.domain import fields as register_fields
+from ci_plugin.domain import host_ids
 from ci_plugin.domain.model import ConversionDraft, Improvement, Ticket
 from ci_plugin.domain.workflow import StateMap
 from ci_plugin.errors import NotFound
@@ -29,11 +30,28 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 class ImprovementRegister:
     """The register on one host: reads improvements, writes what operations decide."""
 
-    def __init__(self, config: Config, host: HostAdapter, plugins: PluginManager):
+    def __init__(self, config: Config, host: HostAdapter, plugins: PluginManager, *, label: str = ""):
         self.config = config
         self.host = host
         self.plugins = plugins
         self.states = StateMap(config.section("states"))
+        #: The host's name when several hosts are configured (ids are then shown ``label:id``), else "".
+        self.label = label
+
+    def shown_id(self, local_id: str) -> str:
+        """The id as the user sees it: ``label:id`` when several hosts are configured."""
+        return host_ids.qualify(self.label, local_id) if self.label else local_id
+
+    def shown(self, improvement: Improvement) -> Improvement:
+        """``improvement`` with its id, its links' ids and its source tickets as the user sees them
+        (:meth:`shown_id`); for printing only: the host knows the bare ids."""
+        if self.label:
+            improvement.id = self.shown_id(improvement.id)
+            improvement.links = {k: [self.shown_id(i) for i in v] for k, v in improvement.links.items()}
+            sources = improvement.values.get("source_tickets")
+            if isinstance(sources, list):
+                improvement.values["source_tickets"] = [self.shown_id(str(i)) for i in sources]
+        return improvement
 
     @property
     def actor(self) -> str:

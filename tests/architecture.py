@@ -15,7 +15,7 @@ from pathlib import Path
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("ci_plugin.errors", "ci_plugin.version", "ci_plugin.schemas")),
     ("pure", ("ci_plugin.domain", "ci_plugin.scoring")),
-    ("infrastructure", ("ci_plugin.config", "ci_plugin.http")),
+    ("infrastructure", ("ci_plugin.config", "ci_plugin.config_hosts", "ci_plugin.http")),
     ("hosts", ("ci_plugin.hosts",)),
     ("plugins", ("ci_plugin.hookspecs", "ci_plugin.plugins", "ci_plugin")),
     ("register", ("ci_plugin.register",)),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from ci_plugin.app import load_config, load_plugins, open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli import render
 from ci_plugin.cli.args import model_name, number, read_inputs
 from ci_plugin.cli.progress import bar
@@ -55,8 +57,10 @@ def run_assess(args: argparse.Namespace) -> int:
     """Score and store; print the breakdown."""
     model = model_name(args.model)
     inputs = read_inputs(args, required=not args.from_evidence)
-    improvement = assess(open_register(args.config), args.improvement, model, inputs,
-                         from_evidence=args.from_evidence)
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    register = open_register(args.config, name=name)
+    improvement = register.shown(assess(register, improvement_id, model, inputs,
+                                        from_evidence=args.from_evidence))
     if args.json:
         out_json(improvement.to_record())
     else:
@@ -94,7 +98,9 @@ def run_case(args: argparse.Namespace) -> int:
     if all(v is None for v in case.values()):
         raise UsageError("give at least one of --benefit, --benefit-kpi, --cost, --running-cost, --cost-of-inaction, "
                          "--effort-days")
-    improvement = record_business_case(open_register(args.config), args.improvement, case)
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    register = open_register(args.config, name=name)
+    improvement = register.shown(record_business_case(register, improvement_id, case))
     if args.json:
         out_json(improvement.to_record())
     else:
@@ -109,23 +115,26 @@ def run_prioritize(args: argparse.Namespace) -> int:
         raise UsageError("--period goes with --fit-budget")
     if args.period is not None and budget.period_of_kind(args.period) is None:
         raise UsageError(f"--period {args.period!r}: not a quarter (2027-Q1) or a month (2027-01)")
-    register = open_register(args.config)
+    register = open_register(args.config, name=hosts.chosen(args))
     if args.period is not None:  # of [budget] period's kind, before anything is written
         budget.check_period(args.period, capacity_settings(register).get("period", "quarter"))
     report = prioritize(register, model=model, dry_run=args.dry_run, progress=bar("prioritize"))
     report_malformed(e.improvement for e in report.entries)
     line = (cut_line(register, _Improvements(report.entries), args.period)
             if args.fit_budget else None)
+    if line is not None and register.label:  # ids as shown (name:id) with several hosts
+        line = {**line, "fits": [register.shown_id(i) for i in line["fits"]],
+                "below_line": [register.shown_id(i) for i in line["below_line"]]}
     if args.json:  # streamed entry by entry: a register of 100,000 is never one string
         head: dict = {"writes": report.writes, "dry_run": report.dry_run, "warnings": report.warnings,
                       "stale": report.stale}
         if line is not None:
             head["fit_budget"] = line
-        out_json_streamed(head, "ranking", ({"rank": e.rank, "id": e.id, "score": e.score, "changed": e.changed,
+        out_json_streamed(head, "ranking", ({"rank": e.rank, "id": register.shown_id(e.id), "score": e.score, "changed": e.changed,
                                              "state": (i := e.improvement).state, "title": i.title}
                                             for e in report.entries))
         return 0
-    out(render.table(_Improvements(report.entries)))
+    out(render.table(_Improvements(report.entries, register.shown)))
     if line is not None:
         out(f"fit budget {line['period']} (free {line['free']['effort_days']:.12g} person-days, "
             f"{line['free']['money']:.12g} money): fits {', '.join(line['fits']) or 'none'}; "
@@ -143,14 +152,15 @@ class _Improvements(Sequence):
     """The ranked entries' improvements as a sequence rebuilt on each pass, so the table's
     two passes never hold 100,000 improvement objects at once."""
 
-    def __init__(self, entries: list):
+    def __init__(self, entries: list, shown: Callable[[Any], Any] | None = None):
         self.entries = entries
+        self.shown = shown or (lambda improvement: improvement)
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        return self.entries[index].improvement
+        return self.shown(self.entries[index].improvement)
 
     def __iter__(self) -> Iterator:
-        return (entry.improvement for entry in self.entries)
+        return (self.shown(entry.improvement) for entry in self.entries)

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import document_or_text
 from ci_plugin.domain import budget
 from ci_plugin.errors import UsageError
@@ -24,7 +25,11 @@ def run_capacity(args: argparse.Namespace) -> int:
     """Print the periods as a table, or the :func:`ci_plugin.ops.capacity.capacity` document with ``--json``."""
     if args.period is not None and budget.period_of_kind(args.period) is None:  # before the host is opened
         raise UsageError(f"--period {args.period!r}: not a quarter (2027-Q1) or a month (2027-01)")
-    document = capacity(open_register(args.config), args.period)
+    register = open_register(args.config, name=hosts.chosen(args))
+    document = capacity(register, args.period)
+    for entry in document["periods"]:  # ids as shown (name:id with several hosts)
+        entry["improvements"] = [register.shown_id(i) for i in entry["improvements"]]
+    document["unscheduled"] = [register.shown_id(i) for i in document["unscheduled"]]
     document_or_text(args, document, text)
     return 0
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.args import parse_number
 from ci_plugin.cli.progress import bar
 from ci_plugin.cli.output import err, improvement_or_id, out, out_json
@@ -57,9 +59,16 @@ def positive_int(text: str) -> int:
 
 def run_convert(args: argparse.Namespace) -> int:
     """Print the improvement id (or its record with ``--json``)."""
-    result = convert(open_register(args.config), args.tickets, problems=args.problem, projects=args.project,
-                     category=args.category, source_kind=args.source, into=args.into, title=args.title,
+    into = [args.into] if args.into else []
+    name, bare = hosts.target(args, *args.tickets, *args.problem, *args.project, *into)
+    tickets, rest = bare[:len(args.tickets)], bare[len(args.tickets):]
+    problems, rest = rest[:len(args.problem)], rest[len(args.problem):]
+    projects, into = rest[:len(args.project)], rest[len(args.project):]
+    register = open_register(args.config, name=name)
+    result = convert(register, tickets, problems=problems, projects=projects, category=args.category,
+                     source_kind=args.source, into=into[0] if into else None, title=args.title,
                      describe=bool(args.json))  # only the record printed by --json shows the description
+    register.shown(result.improvement)
     improvement_or_id(args, result.improvement, {"created": result.created})
     if not args.json:
         verb = "created" if result.created else "already existed"
@@ -69,31 +78,33 @@ def run_convert(args: argparse.Namespace) -> int:
 
 def run_sync(args: argparse.Namespace) -> int:
     """One pass; exit 1 when a ticket failed (it stays flagged)."""
-    report = sync_ops.sync(open_register(args.config), tick=bar("sync"))
-    print_sync(args, report)
+    register = open_register(args.config, name=hosts.chosen(args))
+    report = sync_ops.sync(register, tick=bar("sync"))
+    print_sync(args, report, register.shown_id)
     return 1 if report.failed else 0
 
 
-def print_sync(args: argparse.Namespace, report: sync_ops.SyncReport) -> None:
-    """What one sync pass did, as JSON or lines."""
+def print_sync(args: argparse.Namespace, report: sync_ops.SyncReport,
+               shown: Callable[[str], str] = str) -> None:
+    """What one sync pass did, as JSON or lines; ids through ``shown`` (``name:id`` with several hosts)."""
     if args.json:
         out_json({
-            "converted": [{"ticket": t, "improvement": i, "created": c} for t, i, c in report.converted],
-            "failed": [{"ticket": t, "error": e} for t, e in report.failed],
+            "converted": [{"ticket": shown(t), "improvement": shown(i), "created": c} for t, i, c in report.converted],
+            "failed": [{"ticket": shown(t), "error": e} for t, e in report.failed],
         })
         return
     for ticket, improvement, created in report.converted:
-        out(f"ticket {ticket} -> improvement {improvement}" + ("" if created else " (existing)"))
+        out(f"ticket {shown(ticket)} -> improvement {shown(improvement)}" + ("" if created else " (existing)"))
     for ticket, error in report.failed:
-        err(f"ci-plugin: ticket {ticket} left flagged: {error}")
+        err(f"ci-plugin: ticket {shown(ticket)} left flagged: {error}")
     err(f"sync: {len(report.converted)} converted, {len(report.failed)} failed")
 
 
 def run_watch(args: argparse.Namespace) -> int:
     """Sync every interval until SIGINT/SIGTERM (or ``--passes``)."""
-    register = open_register(args.config)
+    register = open_register(args.config, name=hosts.chosen(args))
     interval = sync_ops.check_interval(
         register.config.section("watch")["interval"] if args.interval is None else args.interval, "[watch] interval")
     err(f"watching for flagged tickets every {interval:g}s (Ctrl-C to stop)")
-    sync_ops.watch(register, interval, passes=args.passes, on_report=lambda report: print_sync(args, report))
+    sync_ops.watch(register, interval, passes=args.passes, on_report=lambda report: print_sync(args, report, register.shown_id))
     return 0

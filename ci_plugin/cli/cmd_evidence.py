@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import document_or_text, out, out_json
 from ci_plugin.ops.evidence import evidence
 from ci_plugin.ops.stale import check_days, stale
@@ -24,7 +25,13 @@ def add_parsers(add) -> None:
 
 def run_evidence(args: argparse.Namespace) -> int:
     """Print the evidence figures as text, or one JSON document with ``--json``."""
-    document = evidence(open_register(args.config), args.improvement)
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    register = open_register(args.config, name=name)
+    document = evidence(register, improvement_id)
+    for key in ("ticket_ids", "via_problems", "missing"):
+        if isinstance(document.get(key), list):
+            document[key] = [register.shown_id(str(i)) for i in document[key]]
+    document["improvement"] = register.shown_id(document["improvement"])
     document_or_text(args, document, text)
     return 0
 
@@ -32,7 +39,8 @@ def run_evidence(args: argparse.Namespace) -> int:
 def run_stale(args: argparse.Namespace) -> int:
     """Print the stale improvements, one a line, or a JSON list with ``--json``."""
     days = check_days(args.older_than)  # checked before the host is opened
-    found = stale(open_register(args.config), days)
+    register = open_register(args.config, name=hosts.chosen(args))
+    found = [{**entry, "id": register.shown_id(entry["id"])} for entry in stale(register, days)]
     if args.json:
         out_json(found)
         return 0

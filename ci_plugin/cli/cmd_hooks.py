@@ -6,6 +6,7 @@ import argparse
 import os
 
 from ci_plugin import config as config_module
+from ci_plugin import config_hosts
 from ci_plugin.app import load_config, load_plugins
 from ci_plugin.cli.output import out, out_json
 from ci_plugin.errors import UsageError
@@ -57,6 +58,6 @@ def run_hooks(args: argparse.Namespace) -> int:
             enabled.remove(name)
         if name not in builtins and name not in disabled:
             disabled.append(name)
-    config_module.set_hook_lists(cfg.path, {"enabled": enabled, "disabled": disabled})
+    config_module.set_hook_lists(cfg.path, {"enabled": enabled, "disabled": disabled}, validate=config_hosts.parse)
     out(f"{name}: {action}d in {cfg.path}")
     return 0

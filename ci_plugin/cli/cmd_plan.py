@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import err, out, out_json
 from ci_plugin.domain import links as link_kinds
 from ci_plugin.errors import UsageError
@@ -27,13 +28,17 @@ def run_plan(args: argparse.Namespace) -> int:
     if not args.create_project and not args.create_change:
         raise UsageError("plan needs --create-project or --create-change")
     kind = "projects" if args.create_project else "changes"
-    result = plan(open_register(args.config), args.improvement, kind, title=args.title, force=args.force)
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    register = open_register(args.config, name=name)
+    result = plan(register, improvement_id, kind, title=args.title, force=args.force)
+    register.shown(result.improvement)
+    record_id = register.shown_id(result.record_id)
     what = link_kinds.singular(kind)
     if args.json:
-        out_json({"improvement": result.improvement.id, "kind": what, "id": result.record_id,
+        out_json({"improvement": result.improvement.id, "kind": what, "id": record_id,
                   "created": result.created, "links": result.improvement.links})
     else:
-        out(result.record_id)
-        err(f"improvement {result.improvement.id}: {what} record #{result.record_id} "
+        out(record_id)
+        err(f"improvement {result.improvement.id}: {what} record #{record_id} "
             + ("created and linked" if result.created else "already linked"))
     return 0

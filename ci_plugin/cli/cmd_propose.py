@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import document_or_text
 from ci_plugin.domain.engagement import parse_since
 from ci_plugin.ops.propose import check_inputs, propose
@@ -24,7 +25,12 @@ def run_propose(args: argparse.Namespace) -> int:
     """Print the proposals as text, or one JSON document with ``--json``."""
     since = parse_since(args.since)
     check_inputs(since, args.min_count)  # checked before the host is opened
-    document = propose(open_register(args.config), since, args.min_count, create=args.create)
+    register = open_register(args.config, name=hosts.chosen(args))
+    document = propose(register, since, args.min_count, create=args.create)
+    for proposal in document["proposals"]:  # ids as shown (name:id with several hosts)
+        proposal["tickets"] = [register.shown_id(i) for i in proposal["tickets"]]
+        if proposal["improvement"]:
+            proposal["improvement"] = register.shown_id(proposal["improvement"])
     document_or_text(args, document, text)
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import out, out_json
 from ci_plugin.cli.render import detail
 from ci_plugin.errors import UsageError
@@ -39,9 +40,12 @@ def add_parsers(add) -> None:
 
 def run_update(args: argparse.Namespace) -> int:
     """Change the given fields in one write; print what changed (or the record with --json)."""
-    result = update(open_register(args.config), args.improvement, title=args.title, owner=args.owner,
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    register = open_register(args.config, name=name)
+    result = update(register, improvement_id, title=args.title, owner=args.owner,
                     size=args.size, category=args.category, target_date=args.target_date,
                     review_date=args.review_date, outcome=args.outcome, lessons=args.lessons)
+    register.shown(result.improvement)
     if args.json:
         out_json({**result.improvement.to_record(), "changed": sorted(result.changes)})
     elif result.changes:
@@ -56,7 +60,10 @@ def run_due(args: argparse.Namespace) -> int:
     """List the due improvements, overdue first."""
     if args.within < 0:
         raise UsageError("--within: give a whole number of days")
-    items = due(open_register(args.config), args.within)
+    register = open_register(args.config, name=hosts.chosen(args))
+    items = due(register, args.within)
+    for item in items:
+        register.shown(item.improvement)
     if args.json:
         out_json([item.to_record() for item in items])
         return 0

@@ -8,13 +8,15 @@ import textwrap
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ci_plugin.app import open_register
+from ci_plugin.app import open_register, open_registers
+from ci_plugin.cli import hosts
 from ci_plugin.cli import render
 from ci_plugin.cli.output import err, out, out_json, out_text, report_malformed
 from ci_plugin.domain import order_keys
 from ci_plugin.domain.links import id_order
 from ci_plugin.domain.workflow import OPEN_STATES, check_state
 from ci_plugin.errors import UsageError
+from ci_plugin.ops import merged
 from ci_plugin.ops.link import link
 from ci_plugin.ops.progress import progress_of
 
@@ -43,27 +45,35 @@ def run_link(args: argparse.Namespace) -> int:
     """Link, idempotently; say which links were new."""
     if not args.problem and not args.project:
         raise UsageError("link needs --problem ID and/or --project ID")
-    result = link(open_register(args.config), args.improvement, problems=args.problem, projects=args.project,
+    name, bare = hosts.target(args, args.improvement, *args.problem, *args.project)
+    problems, projects = bare[1:1 + len(args.problem)], bare[1 + len(args.problem):]
+    register = open_register(args.config, name=name)
+    result = link(register, bare[0], problems=problems, projects=projects,
                   describe=bool(args.json))  # the line printed without --json needs no description
+    register.shown(result.improvement)
+    added = {kind: [register.shown_id(i) for i in ids] for kind, ids in result.added.items()}
     if args.json:
-        out_json({**result.improvement.to_record(), "added": result.added})
+        out_json({**result.improvement.to_record(), "added": added})
     else:
-        added = ", ".join(f"{k[:-1]} #{i}" for k, ids in result.added.items() for i in ids)
-        out(f"improvement {result.improvement.id}: " + (f"linked to {added}" if added else "links already in place"))
+        said = ", ".join(f"{k[:-1]} #{i}" for k, ids in added.items() for i in ids)
+        out(f"improvement {result.improvement.id}: " + (f"linked to {said}" if said else "links already in place"))
     return 0
 
 
 def run_show(args: argparse.Namespace) -> int:
     """One improvement in detail (or its record)."""
-    register = open_register(args.config)
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    register = open_register(args.config, name=name)
     if args.history:
-        return _show_history(register.get(args.improvement, links=False), args.json)
-    improvement = register.get(args.improvement)
+        return _show_history(register.shown(register.get(improvement_id, links=False)), args.json)
+    improvement = register.get(improvement_id)
     improvement.progress = progress_of(register, [improvement.id]).get(improvement.id)
+    register.shown(improvement)
     report_malformed([improvement])
     position = None
-    if order_keys.valid(improvement.get("rank")):  # its position among the ranked: read their keys
-        position = render.positions_of(register.list(list(OPEN_STATES))).get(improvement.id)
+    if order_keys.valid(improvement.get("rank")):  # its position among the ranked (of every host): read their keys
+        ranked = open_registers(args.config) if register.label else [register]
+        position = render.positions_of(merged.read_all(ranked, list(OPEN_STATES))).get(improvement.id)
     if args.json:
         out_json(_record(improvement, position))
     else:
@@ -106,10 +116,16 @@ def run_register(args: argparse.Namespace) -> int:
     states = [check_state(s) for s in args.state] if args.state else None
     # positions are among every ranked (open) improvement, also when only some states are listed
     read = sorted(set(states) | set(OPEN_STATES)) if states else None
-    register = open_register(args.config)
-    listed = register.list(read)
-    if args.progress:
-        listed = _with_progress(register, listed)
+    registers = open_registers(args.config, name=hosts.chosen(args))
+    if len(registers) > 1:  # every host read whole first: a host that fails stops it all (ops.merged)
+        listed: Iterable[Any] = merged.read_all(registers, read, progress=args.progress)
+    else:
+        register = registers[0]
+        listed = register.list(read)
+        if args.progress:
+            listed = _with_progress(register, listed)
+        if register.label:
+            listed = map(register.shown, listed)
     if args.json or args.format == "json":
         return _register_json(listed, states, args.sort)
     improvements = list(listed)

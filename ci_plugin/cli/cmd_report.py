@@ -7,10 +7,12 @@ import os
 import tempfile
 from pathlib import Path
 
-from ci_plugin.app import open_register
+from ci_plugin.app import open_registers
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import err, out_json
 from ci_plugin.cli.progress import bar
 from ci_plugin.errors import UsageError
+from ci_plugin.ops import merged
 from ci_plugin.ops.report import report
 from ci_plugin.cli.report_html import render
 
@@ -49,7 +51,14 @@ def run_report(args: argparse.Namespace) -> int:
     if not args.html and not args.json:
         raise UsageError("report: give --html FILE or --json")
     target = check_target(args.html) if args.html else None  # checked before the host is opened
-    document = report(open_register(args.config), tick=bar("report"))
+    registers = open_registers(args.config, name=hosts.chosen(args))
+    if len(registers) == 1:
+        document = report(registers[0], tick=bar("report"))
+        if registers[0].label:
+            document = merged.merge_reports([(registers[0], document)])
+    else:  # every host's report, then one document (a host that fails stops it: ops.merged)
+        document = merged.merge_reports([(r, merged.on_host(r, lambda: report(r, tick=bar(f"report {r.label}"))))
+                                         for r in registers])
     if target is not None:
         write_atomically(target, render(document))
         if not args.json:

@@ -5,24 +5,34 @@ from __future__ import annotations
 import argparse
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import err, out, out_json
-from ci_plugin.errors import NotProvisionedError
+from ci_plugin.errors import NotProvisionedError, UsageError
 from ci_plugin.ops import setup as setup_ops
 
 
 def add_parsers(add) -> None:
     """Add ``setup`` and ``doctor``."""
     p = add("setup", "provision the improvement ticket type on the host (idempotent)", run_setup)
-    p.add_argument("--print-provisioning", action="store_true",
-                   help="print only what an admin must install by hand (RT lifecycle, Redmine script)")
+    p.add_argument("--print-provisioning", nargs="?", const="", default=None, metavar="STEP",
+                   help="print only what an admin must install by hand (RT lifecycle, Redmine script); "
+                        "with STEP, that step (RT: `scrip`, the initialdata file that pushes events to serve)")
     add("doctor", "check connection, credentials and everything the register needs on the host", run_doctor)
 
 
 def run_setup(args: argparse.Namespace) -> int:
     """Provision the host; print what changed and any manual step; exit 6 while incomplete."""
-    register = open_register(args.config)
-    if args.print_provisioning:
-        for step in register.host.manual_steps():
+    register = open_register(args.config, name=hosts.chosen(args))
+    if args.print_provisioning is not None:
+        steps = register.host.manual_steps()
+        if args.print_provisioning:
+            chosen = [s for s in steps if s.name and s.name == args.print_provisioning]
+            if not chosen:
+                named = ", ".join(s.name for s in steps if s.name) or "none"
+                raise UsageError(f"no provisioning step {args.print_provisioning!r} on this host (steps: {named})")
+        else:  # the host's own provisioning: every step an admin must install for setup to complete
+            chosen = [s for s in steps if s.fixes] or steps[:1]
+        for step in chosen:
             out(step.content.rstrip("\n"))
         return 0
     report = setup_ops.setup(register)
@@ -46,7 +56,7 @@ def run_setup(args: argparse.Namespace) -> int:
 
 def run_doctor(args: argparse.Namespace) -> int:
     """Print every check; exit 6 naming what is missing."""
-    findings = setup_ops.doctor(open_register(args.config))
+    findings = setup_ops.doctor(open_register(args.config, name=hosts.chosen(args)))
     if args.json:
         out_json([{"check": f.name, "ok": f.ok, "detail": f.detail} for f in findings])
     else:

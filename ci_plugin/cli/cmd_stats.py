@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.output import document_or_text
 from ci_plugin.cli.progress import bar
 from ci_plugin.domain.engagement import parse_since
@@ -23,7 +24,7 @@ def add_parsers(add) -> None:
 def run_stats(args: argparse.Namespace) -> int:
     """Print the figures as text, or one JSON document with ``--json``."""
     since = parse_since(args.since)  # checked before the host is opened
-    figures = stats(open_register(args.config), since, tick=bar("stats"))
+    figures = stats(open_register(args.config, name=hosts.chosen(args)), since, tick=bar("stats"))
     document_or_text(args, figures, text)
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ci_plugin.app import open_register
+from ci_plugin.cli import hosts
 from ci_plugin.cli.args import number
 from ci_plugin.cli.output import out, out_json
 from ci_plugin.domain import kpi, kpi_metrics
@@ -43,8 +44,11 @@ def add_parsers(add) -> None:
 
 def run_transition(args: argparse.Namespace) -> int:
     """Move the improvement; say whether it changed."""
-    result = transition(open_register(args.config), args.improvement, args.state, note=args.note,
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    register = open_register(args.config, name=name)
+    result = transition(register, improvement_id, args.state, note=args.note,
                         outcome=args.outcome, lessons=args.lessons)
+    register.shown(result.improvement)
     if args.json:
         out_json({**result.improvement.to_record(), "from_state": result.from_state, "changed": result.changed})
     elif result.changed:
@@ -83,18 +87,19 @@ def _measure_mode(args: argparse.Namespace) -> str:
 def run_measure(args: argparse.Namespace) -> int:
     """Record a KPI, or define one by a query (baseline computed), or refresh its actual; print it."""
     mode = _measure_mode(args)
-    register = open_register(args.config)
+    name, (improvement_id,) = hosts.target(args, args.improvement)
+    register = open_register(args.config, name=name)
     if mode == "refresh":
-        improvement, entry = measure_query.refresh(register, args.improvement, args.kpi, window=args.window)
+        improvement, entry = measure_query.refresh(register, improvement_id, args.kpi, window=args.window)
     elif mode == "define":
         improvement, entry = measure_query.define(
-            register, args.improvement, args.kpi, query=args.query, metric=args.metric, per=args.per,
+            register, improvement_id, args.kpi, query=args.query, metric=args.metric, per=args.per,
             baseline_window=args.baseline_window, target=args.target, unit=args.unit, direction=args.direction)
     else:
-        improvement, entry = measure(register, args.improvement, args.kpi, baseline=args.baseline,
+        improvement, entry = measure(register, improvement_id, args.kpi, baseline=args.baseline,
                                      target=args.target, actual=args.actual, unit=args.unit, direction=args.direction)
     if args.json:
-        out_json(improvement.to_record())
+        out_json(register.shown(improvement).to_record())
     else:
         out(kpi.describe(entry))
         if entry.get("query"):

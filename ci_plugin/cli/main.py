@@ -24,14 +24,15 @@ from typing import Any, TextIO
 
 from ci_plugin.version import __version__
 from ci_plugin.cli import (cmd_assess, cmd_capacity, cmd_convert, cmd_evidence, cmd_hooks, cmd_plan, cmd_propose,
-                           cmd_record, cmd_register, cmd_report, cmd_setup, cmd_stats, cmd_workflow)
+                           cmd_record, cmd_register, cmd_report, cmd_serve, cmd_setup, cmd_stats,
+                           cmd_workflow)
 from ci_plugin.cli.output import err
 from ci_plugin.config import CONFIG_ENV
 from ci_plugin.errors import CIPluginError, one_line, redact, register_secret
 
 #: The modules that add sub-commands, in the order ``--help`` lists them.
 COMMAND_MODULES = (cmd_setup, cmd_convert, cmd_register, cmd_hooks, cmd_assess, cmd_workflow, cmd_plan, cmd_record,
-                   cmd_stats, cmd_capacity, cmd_report, cmd_evidence, cmd_propose)
+                   cmd_stats, cmd_capacity, cmd_report, cmd_evidence, cmd_propose, cmd_serve)
 
 
 def _global_options(suppress: bool) -> argparse.ArgumentParser:
@@ -40,6 +41,7 @@ def _global_options(suppress: bool) -> argparse.ArgumentParser:
     kw: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
     flags = argparse.ArgumentParser(add_help=False)
     flags.add_argument("--config", metavar="FILE", help=f"TOML configuration (default: ${CONFIG_ENV})", **kw)
+    flags.add_argument("--host", metavar="NAME", help="with several [[hosts]] configured: the one to act on", **kw)
     flags.add_argument("--json", action="store_true", help="print one JSON document on stdout", **kw)
     flags.add_argument("-v", "--verbose", action="store_true", help="say more (log at INFO)", **kw)
     flags.add_argument("--debug", action="store_true", help="log at DEBUG and show tracebacks", **kw)
@@ -95,20 +97,26 @@ class RedactingFilter(logging.Filter):
 
 def _register_config_secrets(args: argparse.Namespace) -> None:
     """Register the secrets the configuration names before anything can echo them: ``host.token``
-    whatever its type (a schema error would print it back), and the value of the variable named
-    by ``host.token_env``. An unreadable file is left to the command to report."""
+    whatever its type (a schema error would print it back), and the values of the variables named
+    by ``host.token_env`` and ``webhooks.secret_env``; the same for every ``[[hosts]]`` entry. An
+    unreadable file is left to the command to report."""
     path = getattr(args, "config", None) or os.environ.get(CONFIG_ENV)
     if not path:
         return
     try:
         with open(path, "rb") as file:
-            host = tomllib.load(file).get("host")
+            raw = tomllib.load(file)
     except (OSError, ValueError, RecursionError):
         return
-    if isinstance(host, dict):
-        register_secret(host.get("token"))
-        if isinstance(host.get("token_env"), str):
-            register_secret(os.environ.get(host["token_env"]))
+    hooks = raw.get("webhooks")
+    name = hooks.get("secret_env") if isinstance(hooks, dict) else None
+    register_secret(os.environ.get(name if isinstance(name, str) else "CI_PLUGIN_WEBHOOK_SECRET"))
+    listed = raw.get("hosts")
+    for host in [raw.get("host"), *(listed if isinstance(listed, list) else [])]:
+        if isinstance(host, dict):
+            register_secret(host.get("token"))
+            if isinstance(host.get("token_env"), str):
+                register_secret(os.environ.get(host["token_env"]))
 
 
 def _setup_output(args: argparse.Namespace) -> None:

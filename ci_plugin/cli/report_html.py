@@ -184,6 +184,14 @@ def overdue_block(overdue: list[dict[str, Any]]) -> str:
     return f'<div id="overdue" class="overdue"><strong>Overdue</strong><ul>{items}</ul></div>'
 
 
+def _per_host(document: dict[str, Any], title: str, key: str, block: Any) -> str:
+    """A section of the page; of a report of several hosts (``hosts``), one per host."""
+    if not document.get("hosts"):
+        return f'<h2>{title}</h2>{block(document.get(key))}'
+    return "".join(f'<h2>{title}: {_e(name)}</h2>{block(figures.get(key))}'
+                   for name, figures in document["hosts"].items())
+
+
 def render(document: dict[str, Any]) -> str:
     """The whole page of a report document."""
     return (
@@ -195,8 +203,9 @@ def render(document: dict[str, Any]) -> str:
         f'{overdue_block(document["overdue"])}'
         f'<div class="grid"><section><h2>Value / effort</h2>{matrix_svg(document["matrix"])}</section>'
         f'<section><h2>Pipeline</h2>{pipeline_svg(document["pipeline"])}</section></div>'
-        f'<h2>Capacity (person-days committed / capacity)</h2>{capacity_svg(document.get("capacity") or {})}'
+        + _per_host(document, "Capacity (person-days committed / capacity)", "capacity",
+                    lambda figures: capacity_svg(figures or {})) +
         f'<h2>Ranked register</h2>{register_table(document["register"])}'
         f'<h2>KPI progress</h2>{kpi_table(document["kpis"])}'
-        f'<h2>Engagement</h2>{engagement_block(document["engagement"])}'
+        + _per_host(document, "Engagement", "engagement", engagement_block) +
         f'<script>{SCRIPT}</script></body></html>')

@@ -64,6 +64,8 @@ class ManualStep:
     content: str
     filename: str
     fixes: tuple[str, ...] = ()
+    #: What ``setup --print-provisioning NAME`` calls it (the first step is printed without a name).
+    name: str = ""
 
 
 class HostAdapter(abc.ABC):

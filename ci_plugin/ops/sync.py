@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ci_plugin.errors import CIPluginError, HostUnavailable, UsageError
-from ci_plugin.ops.convert import convert
+from ci_plugin.domain import fields as register_fields
+from ci_plugin.domain.model import Ticket
+from ci_plugin.ops.convert import ConversionResult, convert
 from ci_plugin.ops.measure_query import KpiRefresher
 from ci_plugin.ops.due import announce_due
 from ci_plugin.ops.unreachable import FailureStreak, failure_limit
@@ -66,6 +68,23 @@ def sync(register: ImprovementRegister, *, tick: Callable[[int, int], None] | No
     if tick and flagged:
         tick(len(flagged), len(flagged))
     return report
+
+
+def is_flagged(register: ImprovementRegister, ticket: Ticket) -> bool:
+    """Whether ``ticket``'s candidate flag asks for conversion (the test ``sync``'s search makes)."""
+    flag = ticket.fields.get("candidate")
+    return (flag[0] if isinstance(flag, list) and flag else flag) == register.config.section("candidate")["value"]
+
+
+def convert_flagged(register: ImprovementRegister, ticket_id: str) -> ConversionResult | None:
+    """Convert one ticket exactly as a ``sync`` pass does, if the host says it is still flagged
+    (``serve``'s work for a pushed event); None when it is not: converted already (by ``sync``,
+    ``watch`` or an earlier event: ``convert`` clears the flag last) or never flagged (an event
+    cannot make the plugin convert a ticket the agent did not flag)."""
+    ticket = register.host.get_ticket(register_fields.parse_ticket_id(ticket_id))
+    if not is_flagged(register, ticket):
+        return None
+    return convert(register, [ticket.id])
 
 
 #: Bounds of ``watch --interval`` and ``[watch] interval``, in seconds (as the config schema).

@@ -23,9 +23,9 @@ import pytest
 
 from tests.conftest import STATE, host_env
 
-HOSTS = ("rt", "redmine", "zammad", "memory")
-FIXTURE_HOSTS = ("zammad", "memory")  # fakes, not live hosts: their ids say so
-HTTP_HOSTS = ("rt", "redmine", "zammad")  # reached over HTTP: a proxy can stand in front of them
+HOSTS = ("rt", "redmine", "zammad", "servicenow", "memory")
+FIXTURE_HOSTS = ("zammad", "servicenow", "memory")  # fakes, not live hosts: their ids say so
+HTTP_HOSTS = ("rt", "redmine", "zammad", "servicenow")  # reached over HTTP: a proxy can stand in front of them
 HTTP_ONLY_FIXTURES = ("proxy", "http_host")
 
 
@@ -98,6 +98,23 @@ def zammad(zammad_env, tmp_path):
     from tests.fixture_hosts.zammad_harness import zammad_harness
 
     return zammad_harness(zammad_env, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def servicenow_env(tmp_path_factory):
+    """The fake ServiceNow (Table API) with the register provisioned."""
+    from tests.fixture_hosts.servicenow_harness import servicenow_session
+
+    with servicenow_session(tmp_path_factory) as session:
+        yield session
+
+
+@pytest.fixture
+def servicenow(servicenow_env, tmp_path):
+    """The ServiceNow harness (fixture-backed), for ServiceNow-only tests."""
+    from tests.fixture_hosts.servicenow_harness import servicenow_harness
+
+    return servicenow_harness(servicenow_env, tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,8 @@ def reopen(host, ticket_id: str) -> None:
         statuses = host.session.request("GET", "issue_statuses.json").json()["issue_statuses"]
         opened = next(s["id"] for s in statuses if not s.get("is_closed"))
         host.session.request("PUT", f"issues/{ticket_id}.json", json={"issue": {"status_id": opened}})
+    elif host.name == "servicenow":
+        host.reopen(ticket_id)
     else:
         host.store.set_status(str(ticket_id), "open")
 
@@ -37,6 +39,8 @@ def created_resolved(host, ticket_id: str) -> tuple[datetime, datetime | None]:
         return _time(raw["Created"]), _time(raw["Resolved"])
     if host.name == "redmine":
         return _time(raw["created_on"]), _time(raw["closed_on"])
+    if host.name == "servicenow":
+        return host.created_resolved(ticket_id)
     return _time(raw.created), _time(raw.resolved)
 
 

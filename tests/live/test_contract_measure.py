@@ -23,9 +23,11 @@ from ci_plugin.ops.transition import transition
 pytestmark = pytest.mark.live
 
 #: A query in each host's own language that matches the subjects holding ``tag``.
-QUERIES = {"rt": "Subject LIKE '{tag}'", "redmine": "subject=~{tag}", "memory": "Subject LIKE '{tag}'"}
+QUERIES = {"rt": "Subject LIKE '{tag}'", "redmine": "subject=~{tag}", "memory": "Subject LIKE '{tag}'",
+           "servicenow": "incident:short_descriptionLIKE{tag}"}
 #: A query each host refuses as malformed.
-MALFORMED = {"rt": "Subject LIKE", "redmine": "subject=~{tag}&updated_on=>=garbage", "memory": "Subject LIKE"}
+MALFORMED = {"rt": "Subject LIKE", "redmine": "subject=~{tag}&updated_on=>=garbage", "memory": "Subject LIKE",
+             "servicenow": "incident:short_descriptionLIKE{tag}^priorty=1"}
 
 
 def utc(text: str) -> datetime | None:
@@ -42,6 +44,8 @@ def times(host, ticket_id: str) -> tuple[datetime, datetime | None]:
         return utc(raw["Created"]), utc(raw.get("Resolved"))
     if host.name == "redmine":
         return utc(raw["created_on"]), utc(raw.get("closed_on"))
+    if host.name == "servicenow":
+        return host.created_resolved(ticket_id)
     return utc(raw.created), utc(raw.resolved)
 
 
@@ -148,7 +152,7 @@ def test_a_malformed_query_is_refused_with_the_hosts_words_and_nothing_is_stored
     assert "\n" not in str(refused.value) and str(refused.value)
     if host.name == "redmine":
         assert "Updated is invalid" in str(refused.value)  # the host's own words
-    if host.name == "rt":
+    if host.name in ("rt", "servicenow"):
         assert "query" in str(refused.value).lower()
     assert host.register.get(desk["improvement"]).get("measurements") == before
 

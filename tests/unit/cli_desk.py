@@ -21,6 +21,8 @@ def cli_desk(monkeypatch) -> Desk:
     desk = Desk()
     for module in COMMAND_MODULES:
         monkeypatch.setattr(module, "open_register", lambda *args, **kwargs: desk.register)
+        if hasattr(module, "open_registers"):
+            monkeypatch.setattr(module, "open_registers", lambda *args, **kwargs: [desk.register])
     from ci_plugin.ops import convert as convert_module
 
     monkeypatch.setattr(convert_module, "REPAIR_GRACE", 0, raising=False)

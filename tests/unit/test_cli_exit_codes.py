@@ -46,7 +46,7 @@ def test_a_wrong_key_exits_3_with_and_without_debug(run_cli, monkeypatch):
     def refuse(*args, **kwargs):
         raise AuthenticationError("RT at http://h rejected the credentials (HTTP 401)", status=401)
 
-    monkeypatch.setattr(cmd_register, "open_register", refuse)
+    monkeypatch.setattr(cmd_register, "open_registers", refuse)
     plain, debug = _both(run_cli, "register")
     _same_code_and_debug_adds_a_traceback(plain, debug, 3)
 
@@ -55,7 +55,7 @@ def test_an_internal_error_exits_70_with_and_without_debug(run_cli, monkeypatch)
     def bug(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cmd_register, "open_register", bug)
+    monkeypatch.setattr(cmd_register, "open_registers", bug)
     plain, debug = _both(run_cli, "register")
     _same_code_and_debug_adds_a_traceback(plain, debug, 70)
     assert "internal error: RuntimeError: a bug" in plain.err

@@ -73,7 +73,7 @@ def test_page_is_self_contained_and_escapes_host_strings(filled):
 
 def test_cli_writes_the_page_atomically_and_prints_json(filled, tmp_path, monkeypatch, capsys):
     desk, ids = filled
-    monkeypatch.setattr(cmd_report, "open_register", lambda *a, **k: desk.register)
+    monkeypatch.setattr(cmd_report, "open_registers", lambda *a, **k: [desk.register])
     target = tmp_path / "r.html"
     assert main(["report", "--html", str(target), "--json"]) == 0
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
@@ -84,7 +84,7 @@ def test_cli_writes_the_page_atomically_and_prints_json(filled, tmp_path, monkey
 @pytest.mark.parametrize("argv", [["report", "--html", "/no/such/dir/r.html"], ["report"]])
 def test_bad_target_is_refused_in_one_line_and_nothing_written(argv, tmp_path, monkeypatch, capsys):
     opened = []
-    monkeypatch.setattr(cmd_report, "open_register", lambda *a, **k: opened.append(1))
+    monkeypatch.setattr(cmd_report, "open_registers", lambda *a, **k: opened.append(1))
     assert main(["--config", str(tmp_path / "missing.toml")] + argv) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and len(captured.err.strip().splitlines()) == 1 and "Traceback" not in captured.err
@@ -92,7 +92,7 @@ def test_bad_target_is_refused_in_one_line_and_nothing_written(argv, tmp_path, m
 
 
 def test_a_directory_as_target_is_refused(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cmd_report, "open_register", lambda *a, **k: None)
+    monkeypatch.setattr(cmd_report, "open_registers", lambda *a, **k: None)
     assert main(["report", "--html", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
 

@@ -18,7 +18,7 @@ def by_name(manager):
 def test_core_plugins_are_always_on_and_builtins_are_off_until_enabled():
     infos = by_name(plugins.PluginManager(load_external=False))
     assert infos["hosts"].origin == "core" and infos["hosts"].enabled
-    assert infos["hosts"].hooks == ["ci_register_hosts"]
+    assert infos["hosts"].hooks == ["ci_register_config_sections", "ci_register_hosts"]  # [servicenow] is its table
     assert infos["scoring"].origin == "core" and infos["scoring"].enabled
     assert infos["audit_log"].origin == "builtin" and not infos["audit_log"].enabled
     assert infos["audit_log"].summary.startswith("Append every conversion")

@@ -16,7 +16,8 @@ from typing import Any
 from ci_plugin.domain import fields as register_fields
 from ci_plugin.errors import HostRefused
 from ci_plugin.hosts.base import Change, Finding, ManualStep
-from ci_plugin.hosts.rt import lifecycle
+from ci_plugin.hosts.rt import lifecycle, scrip
+from ci_plugin.hosts.rt.scrip import DEFAULT_LISTEN, DEFAULT_SECRET_ENV, DEFAULT_SECRET_FILE
 from ci_plugin.hosts.rt.metadata import TICKET_CF_LOOKUP, RTMetadata
 from ci_plugin.hosts.rt.refusals import refusals
 
@@ -97,8 +98,25 @@ class RTProvisioning(RTMetadata):
                 content=lifecycle.render(self.lifecycle_name, self.states),
                 filename="/etc/request-tracker5/RT_SiteConfig.d/60-ci-plugin-lifecycle.pm",
                 fixes=("lifecycle",),
-            )
+                name="lifecycle",
+            ),
+            self.scrip_step(),
         ]
+
+    def scrip_step(self) -> ManualStep:
+        """The RT initialdata file whose scrip pushes flagged tickets to ``ci-plugin serve``
+        (optional: without it ``sync``/``watch`` still find them; so it fixes no finding)."""
+        hooks = self.config.section("webhooks")
+        url = hooks.get("url") or f"http://{hooks.get('listen', DEFAULT_LISTEN)}"
+        content = scrip.render(queues=self.candidate_queues, cf_name=self.cf_names["candidate"],
+                               value=self.candidate["value"], url=url,
+                               secret_env=hooks.get("secret_env", DEFAULT_SECRET_ENV),
+                               secret_file=hooks.get("secret_file", DEFAULT_SECRET_FILE))
+        return ManualStep(
+            title="RT scrip pushing flagged tickets to `ci-plugin serve`",
+            why="RT has no webhooks; a scrip installed from an initialdata file posts the signed event.",
+            content=content, filename="ci-plugin-scrip.pm", name="scrip",
+        )
 
     def check(self) -> list[Finding]:
         self.forget_metadata()  # doctor checks the host, not the cache

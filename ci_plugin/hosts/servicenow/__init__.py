@@ -1,0 +1,1 @@
+"""ServiceNow through its Table API (``/api/now/table``): see :mod:`ci_plugin.hosts.servicenow.adapter`."""
