@@ -214,12 +214,36 @@ class IssueRoutes:
                  "resolutiondate": None, "reporter": self.caller["accountId"], "assignee": None, "values": {},
                  "comments": [], "changelog": []}
         errors = self._apply(issue, fields)
+        adds = self._link_adds((body.get("update") or {}).get("issuelinks") or [], errors)
         if errors:
             return Reply(400, {"errorMessages": [], "errors": errors})
         issue["id"] = self.next_id()
+        for link_type, side, other in adds:  # "outwardIssue": the new issue is the inward end
+            inward, outward = (issue["id"], other) if side == "outwardIssue" else (other, issue["id"])
+            self.links.append({"id": self.next_id(), "type": link_type, "inward": inward, "outward": outward})
         issue["key"] = f"{project['key']}-{next(self.counters[project['key']])}"
         self.issues[issue["id"]] = issue
         return Reply(201, {"id": issue["id"], "key": issue["key"], "self": f"{self.url}/rest/api/3/issue/{issue['id']}"})
+
+    def _link_adds(self, operations: Any, errors: dict[str, str]) -> list[tuple[dict[str, Any], str, str]]:
+        """``update.issuelinks`` of a new issue: ``[{"add": {"type", "outwardIssue"|"inwardIssue"}}]``."""
+        adds = []
+        for operation in operations if isinstance(operations, list) else [None]:
+            add = operation.get("add") if isinstance(operation, dict) else None
+            side = next((s for s in ("outwardIssue", "inwardIssue") if isinstance(add, dict) and isinstance(add.get(s), dict)), None)
+            if side is None:
+                errors["issuelinks"] = "The issue link operation is not valid."
+                continue
+            wanted = add.get("type") or {}
+            link_type = next((t for t in self.link_types.values() if t["name"] == wanted.get("name") or t["id"] == wanted.get("id")), None)
+            other = self._issue(str(add[side].get("id") or add[side].get("key") or ""))
+            if link_type is None:
+                errors["issuelinks"] = f"No issue link type with name '{wanted.get('name')}' found."
+            elif other is None:
+                errors["issuelinks"] = MISSING
+            else:
+                adds.append((link_type, side, other["id"]))
+        return adds
 
     def get_issue(self, ref: str, query: dict[str, str], body: Any) -> Reply:
         """``GET /issue/{idOrKey}?fields=``."""

@@ -1,6 +1,6 @@
 """The subset of JQL the fake Jira answers, with Jira's own refusals.
 
-Clauses joined by ``AND`` (parentheses and ``OR`` are refused as unsupported by the fake, loudly:
+Clauses joined by ``AND``, parenthesised groups of them (``OR`` is refused as unsupported by the fake, loudly:
 a test that needs them must extend this module), then ``ORDER BY``. A clause is ``field op
 value``: ``=``, ``!=``, ``~`` (Jira's text search: every word of the value is a word of the
 field, a trailing ``*`` matches a word's beginning: *not* a substring search), ``!~``, ``>``,
@@ -103,7 +103,26 @@ class Query:
                 self._order(toks[i + 1:])
                 return
             if kind == "op" and text == "(":
-                raise JqlError("the fake Jira does not parse parentheses: extend tests/fixture_hosts/jira_fake_jql.py")
+                depth, j = 1, i + 1
+                while j < len(toks) and depth:
+                    depth += {"(": 1, ")": -1}.get(toks[j][1], 0) if toks[j][0] == "op" else 0
+                    j += 1
+                if depth:
+                    raise JqlError("Error in the JQL Query: Expecting ')' before the end of the query.")
+                inner = Query.__new__(Query)
+                inner.clauses, inner.order, inner._resolve = [], [], self._resolve
+                inner._parse(toks[i + 1:j - 1])
+                if inner.order or not inner.clauses:
+                    raise JqlError("Error in the JQL Query: Expecting a field name but got ')'.")
+                self.clauses.append(inner.matches)
+                i = j
+                if i < len(toks):
+                    nxt = toks[i][1].lower()
+                    if nxt == "and":
+                        i += 1
+                    elif nxt != "order":
+                        raise JqlError(f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got '{toks[i][1]}'.")
+                continue
             if kind not in ("word", "str"):
                 raise JqlError(f"Error in the JQL Query: Expecting a field name but got '{text}'.")
             get = self._field(text)

@@ -312,6 +312,10 @@ class JiraState:
             fields.append(meta)
         return Reply(200, {"maxResults": 50, "startAt": 0, "total": len(fields), "fields": fields})
 
+    def get_statuses(self, query: dict[str, str], body: Any) -> Reply:
+        """``GET /status``: every status of every workflow."""
+        return Reply(200, [self.status_bean(s["name"]) for s in self.statuses.values()])
+
     def get_link_types(self, query: dict[str, str], body: Any) -> Reply:
         """``GET /issueLinkType``."""
         return Reply(200, {"issueLinkTypes": [self.link_type_bean(t) for t in self.link_types.values()]})
