@@ -152,13 +152,14 @@ class JiraMetadata(HostAdapter):
     # --- search -------------------------------------------------------------------------------
 
     def _search(self, jql: str, fields: list[str] | None = None) -> Iterator[dict[str, Any]]:
-        """Every issue matching ``jql``, page after page by ``nextPageToken`` until Jira leaves it out."""
+        """Every issue matching ``jql``, page after page by ``nextPageToken`` until Jira leaves it out
+        (``GET``: a read, retried like every idempotent request)."""
         pager = Pager(self.page_size, what="Jira search")
-        body: dict[str, Any] = {"jql": jql, "maxResults": self.page_size, "fields": fields or self.read_fields()}
+        params: dict[str, Any] = {"jql": jql, "maxResults": self.page_size, "fields": ",".join(fields or self.read_fields())}
         page = 0
         while True:
             page += 1
-            answer = self.session.request("POST", "search/jql", json=body).json()
+            answer = self.session.request("GET", "search/jql", params=params).json()
             if not isinstance(answer, dict):
                 raise HostBadAnswer("Jira search: the answer is not an object")
             issues = answer.get("issues")
@@ -166,7 +167,7 @@ class JiraMetadata(HostAdapter):
             token = answer.get("nextPageToken")
             if not pager.more(page, issues) or not token or answer.get("isLast") is True:
                 return
-            body["nextPageToken"] = token
+            params["nextPageToken"] = token
 
     def read_fields(self) -> list[str]:
         """The fields every read asks for: the system ones and the register's custom fields."""
