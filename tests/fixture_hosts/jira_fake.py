@@ -41,12 +41,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fixture_hosts.jira_fake_issues import IssueRoutes
+from tests.fixture_hosts.jira_fake_search import SearchRoutes
 from tests.fixture_hosts.jira_fake_state import ADMIN, JiraState, Reply, error
 
 API = "/rest/api/3"
 
 
-class FakeJira(IssueRoutes, JiraState):
+class FakeJira(SearchRoutes, IssueRoutes, JiraState):
     """The fake's state, its HTTP server, and the admin console (Python methods)."""
 
     def __init__(self, checker: Any = None, port: int = 0):
