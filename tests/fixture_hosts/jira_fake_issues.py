@@ -109,6 +109,17 @@ class IssueRoutes:
                     errors[name] = "Specify a valid value for assignee"
                 else:
                     writes[name] = account
+            elif name == "duedate":
+                if value is not None and not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+                    errors[name] = f"Error parsing date string: {value}"
+                else:
+                    writes[name] = value
+            elif name == "parent":
+                parent = self._issue(str(value.get("id") or value.get("key") or "")) if isinstance(value, dict) else None
+                if parent is None:
+                    errors[name] = "Could not find issue by id or key."
+                else:
+                    writes[name] = parent["id"]
             elif name in self.fields and name in screen:
                 problem, stored = self._check_value(name, value)
                 if problem:
@@ -161,7 +172,8 @@ class IssueRoutes:
             "resolutiondate": lambda: stamp(issue["resolutiondate"]) if issue["resolutiondate"] else None,
             "reporter": lambda: self.user_bean(self._user_by_account(issue["reporter"])),
             "assignee": lambda: self.user_bean(self._user_by_account(issue["assignee"])),
-            "issuelinks": lambda: self._issuelinks(issue),
+            "issuelinks": lambda: self._issuelinks(issue), "duedate": lambda: issue.get("duedate"),
+            "parent": lambda: self._linked_bean(self.issues[issue["parent"]]) if issue.get("parent") in self.issues else None,
         }
         if name in values:
             return values[name]()
@@ -173,7 +185,7 @@ class IssueRoutes:
         if wanted == ["id"]:
             return {"id": issue["id"]}
         names = [n for n in ("summary", "description", "issuetype", "project", "status", "created", "updated",
-                             "resolutiondate", "reporter", "assignee", "issuelinks")] + sorted(self.fields)
+                             "resolutiondate", "reporter", "assignee", "issuelinks", "duedate", "parent")] + sorted(self.fields)
         if wanted and "*all" not in wanted and "*navigable" not in wanted:
             names = [n for n in wanted if n in names]
         bean["fields"] = {n: self._field_value(issue, n) for n in names}

@@ -27,7 +27,8 @@ class SearchRoutes:
                   "key": lambda i: int(i["id"]), "id": lambda i: int(i["id"]), "issue": lambda i: int(i["id"]),
                   "created": lambda i: i["created"], "updated": lambda i: i["updated"],
                   "resolved": lambda i: i["resolutiondate"], "resolutiondate": lambda i: i["resolutiondate"],
-                  "reporter": lambda i: i["reporter"], "assignee": lambda i: i["assignee"]}
+                  "reporter": lambda i: i["reporter"], "assignee": lambda i: i["assignee"],
+                  "parent": lambda i: int(i["parent"]) if i.get("parent") else None}
         if lowered in system:
             return system[lowered]
         match = re.fullmatch(r"cf\[(\d+)\]", lowered)

@@ -24,7 +24,7 @@ CUSTOM_TYPES = {
     "com.atlassian.jira.plugin.system.customfieldtypes:textarea": ("string", "com.atlassian.jira.plugin.system.customfieldtypes:textsearcher"),
 }
 SYSTEM_FIELDS = ("summary", "description", "issuetype", "project", "status", "created", "updated",
-                 "resolutiondate", "reporter", "assignee", "issuelinks", "comment")
+                 "resolutiondate", "reporter", "assignee", "issuelinks", "comment", "duedate", "parent")
 
 
 @dataclass
@@ -63,13 +63,13 @@ class JiraState:
                            "done": (3, "done", "Done", "green")}
         self.statuses: dict[str, dict[str, Any]] = {}
         self.issue_types: dict[str, dict[str, Any]] = {}
-        for name in ("Task", "Incident", "Problem", "Epic", "Service Request"):
+        for name in ("Task", "Incident", "Problem", "Epic", "Change", "Service Request"):
             self._new_issue_type(name, "")
         self.projects = {key: {"id": self.next_id(), "key": key, "name": name, "types": [], "workflows": {}, "screens": {}}
                          for key, name in (("CI", "Continual improvement"), (DESK, "IT service desk"))}
         simple = (["Open", "In Progress", "Resolved"], [("Open", "In Progress"), ("In Progress", "Resolved"),
                                                         ("Open", "Resolved"), ("Resolved", "Open")])
-        for key, types in (("CI", ("Task",)), (DESK, ("Incident", "Problem", "Epic", "Service Request"))):
+        for key, types in (("CI", ("Task",)), (DESK, ("Incident", "Problem", "Epic", "Change", "Service Request", "Task"))):
             for name in types:
                 self.install_workflow(key, name, *simple, done={"Resolved"})
         self.fields: dict[str, dict[str, Any]] = {}
@@ -149,16 +149,20 @@ class JiraState:
 
     def apply_manual_step(self, text: str) -> None:
         """What an admin does with the text ``setup --print-provisioning`` prints: its
-        ``project:``, ``issue type:``, ``status:``, ``done:``, ``transition: A -> B`` and
+        ``project:``, ``issue type:``, ``delivery type:``, ``status:``, ``done:``, ``transition: A -> B`` and
         ``screen: TYPE: FIELD`` lines."""
         values: dict[str, list[str]] = {}
         for line in text.splitlines():
-            match = re.match(r"^\s*(project|issue type|status|done|transition|screen):\s*(.+?)\s*$", line)
+            match = re.match(r"^\s*(project|issue type|delivery type|status|done|transition|screen):\s*(.+?)\s*$", line)
             if match:
                 values.setdefault(match.group(1), []).append(match.group(2))
         project, type_name = values["project"][0], values["issue type"][0]
         transitions = [tuple(part.strip() for part in t.split("->")) for t in values.get("transition", [])]
         self.install_workflow(project, type_name, values["status"], transitions, done=set(values.get("done", [])))
+        for delivery in values.get("delivery type", []):
+            self.install_workflow(project, delivery, ["Open", "In Progress", "Resolved"],
+                                  [("Open", "In Progress"), ("In Progress", "Resolved"), ("Open", "Resolved"),
+                                   ("Resolved", "Open")], done={"Resolved"})
         for entry in values.get("screen", []):
             screen_type, _, field_name = entry.partition(": ")
             for key, data in self.projects.items():

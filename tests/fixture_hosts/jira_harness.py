@@ -172,11 +172,12 @@ class JiraHarness(HostHarness):
                                                         "outwardIssue": {"id": str(ticket_id)}})
 
     def child(self, parent_id: str, subject: str = "Delivery task") -> str:
-        """An incident blocked by nothing, linked to ``parent_id`` (Jira's sub-tasks are not used)."""
-        made = self.ticket(subject)
-        self.session.request("POST", "issueLink", json={"type": {"name": "Relates"}, "inwardIssue": {"id": str(parent_id)},
-                                                        "outwardIssue": {"id": made}})
-        return made
+        """A task whose ``parent`` is ``parent_id`` (an epic's issue, a change's sub-task), in the
+        parent's project."""
+        project = self.raw(parent_id)["fields"]["project"]["key"]
+        fields = {"project": {"key": project}, "issuetype": {"name": "Task"}, "summary": f"{subject} [{self.tag}]",
+                  "parent": {"id": str(parent_id)}}
+        return str(self.session.request("POST", "issue", json={"fields": fields}).json()["id"])
 
     def titled(self, text: str) -> list[str]:
         """Ids of every issue whose summary holds the words of ``text``."""

@@ -18,7 +18,7 @@ from tests.live.fault_proxy import Fault, FaultProxy
 pytestmark = pytest.mark.live
 
 #: Hosts whose adapter creates delivery records (the Zammad example refuses).
-PLANS = ("rt", "redmine", "memory")
+PLANS = ("rt", "redmine", "memory", "jira")
 REFUSAL = "cannot create project or change records"
 
 
@@ -45,6 +45,8 @@ def containers(host):
         return settings["project_tracker"], settings["change_tracker"]
     if host.name == "rt":
         return settings["project_queue"], settings["change_queue"]
+    if host.name == "jira":
+        return host.adapter.settings["project_type"], host.adapter.settings["change_type"]
     return "Projects", "Changes"
 
 

@@ -29,7 +29,8 @@ Jira quirks handled here and nowhere else:
 
 Composed of one module per job: :mod:`.metadata` (settings, session, cached metadata, search),
 :mod:`.records` (issues, values, links), :mod:`.provisioning` (``setup``, ``doctor``),
-:mod:`.history` (changelog, evidence, KPI search), this module (creating, updating, workflow,
+:mod:`.history` (changelog, evidence, KPI search), :mod:`.delivery` (project and change records
+for ``plan`` and progress), this module (creating, updating, workflow,
 comments, searches, flags, owners) and :data:`PAGE_SIZE`.
 """
 
@@ -43,6 +44,7 @@ from ci_plugin.domain.fields import decode_ids
 from ci_plugin.domain.model import Ticket
 from ci_plugin.errors import HostRefused, NotFound
 from ci_plugin.hosts.jira.adf import to_adf, to_text
+from ci_plugin.hosts.jira.delivery import JiraDelivery
 from ci_plugin.hosts.jira.history import JiraHistory
 from ci_plugin.hosts.jira.metadata import jql_string
 from ci_plugin.hosts.jira.provisioning import JiraProvisioning
@@ -55,7 +57,7 @@ PAGE_SIZE = 100  # /search/jql returns at most 100 issues a page when fields are
 INTERNAL = {"key": "sd.public.comment", "value": {"internal": True}}
 
 
-class JiraAdapter(JiraHistory, JiraProvisioning):
+class JiraAdapter(JiraHistory, JiraDelivery, JiraProvisioning):
     """Jira Cloud (REST v3): improvements are issues of one type in one project, with custom fields."""
 
     name = "jira"

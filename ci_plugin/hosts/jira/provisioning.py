@@ -5,7 +5,7 @@ a 409 means it exists), one custom field per register field (``POST /field``, wi
 :func:`~ci_plugin.hosts.jira.records.field_type` and its searcher), and the options of the select
 fields in their global context (``POST /field/{id}/context/{ctx}/option``). What the REST API
 does not do for a company-managed project, the one manual step: adding the issue type to the
-project's issue type scheme, giving it a workflow with the register's statuses and transitions
+project's issue type scheme (and the delivery records' types), giving it a workflow with the register's statuses and transitions
 (in the project's workflow scheme), and putting the fields on its screens (and the candidate
 field on the screens of the candidate issue types). ``doctor`` checks the issue type, that it
 is in the project, every field (type and options), the screen, every status of the workflow
@@ -111,6 +111,10 @@ class JiraProvisioning(JiraRecords):
             f"# 1. Project settings > Issue types: add the issue type to the project's issue type scheme.",
             f"project: {self.project_key}",
             f"issue type: {self.type_name}",
+            "#    and the issue types of the delivery records `plan` creates (with any workflow whose",
+            "#    finished statuses are in the Done category):",
+            f"delivery type: {self.settings['project_type']}",
+            f"delivery type: {self.settings['change_type']}",
             "# 2. Settings > Issues > Workflows: a workflow with these statuses (the first is the initial",
             "#    one; the 'done' ones in the Done category) and these transitions, then assign it to the",
             "#    issue type in the project's workflow scheme.",
@@ -139,6 +143,12 @@ class JiraProvisioning(JiraRecords):
         findings.append(Finding(f"issue type {self.type_name} in project {self.project_key}", in_project,
                                 "" if in_project else "not in the project's issue type scheme: "
                                                       "`ci-plugin setup --print-provisioning`"))
+        for setting in ("project_type", "change_type"):
+            name = self.settings[setting]
+            found = self.issue_type(name)
+            ok = found is not None and self._in_project(str(found["id"]))
+            findings.append(Finding(f"issue type {name} in project {self.project_key}", ok, "" if ok else
+                                    "delivery records (`plan`) need it: `ci-plugin setup --print-provisioning`"))
         findings += [self._check_field(spec.key) for spec in register_fields.FIELDS]
         if in_project:
             findings.append(self._check_screen(str(issue_type["id"])))
