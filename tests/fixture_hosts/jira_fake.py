@@ -190,6 +190,7 @@ class FakeJira(SearchRoutes, IssueRoutes, JiraState):
             (("issue", "createmeta", "*", "issuetypes", "*"), {"GET": self.get_createmeta_fields}),
             (("issueLinkType",), {"GET": self.get_link_types}),
             (("status",), {"GET": self.get_statuses}),
+            (("component",), {"POST": self.post_component}),
             (("issueLink",), {"POST": self.post_link}),
             (("issue",), {"POST": self.post_issue}),
             (("issue", "*"), {"GET": self.get_issue, "PUT": self.put_issue, "DELETE": self.delete_issue}),

@@ -109,6 +109,14 @@ class IssueRoutes:
                     errors[name] = "Specify a valid value for assignee"
                 else:
                     writes[name] = account
+            elif name == "components":
+                have = self.projects[issue["project"]]["components"]
+                picked = [next((c for c in have if isinstance(v, dict) and (c["id"] == str(v.get("id")) or c["name"] == v.get("name"))), None)
+                          for v in (value if isinstance(value, list) else [None])]
+                if None in picked:
+                    errors[name] = "Component name is not valid"
+                else:
+                    writes[name] = [c["id"] for c in picked]
             elif name == "duedate":
                 if value is not None and not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
                     errors[name] = f"Error parsing date string: {value}"
@@ -173,6 +181,8 @@ class IssueRoutes:
             "reporter": lambda: self.user_bean(self._user_by_account(issue["reporter"])),
             "assignee": lambda: self.user_bean(self._user_by_account(issue["assignee"])),
             "issuelinks": lambda: self._issuelinks(issue), "duedate": lambda: issue.get("duedate"),
+            "components": lambda: [{"self": c["self"], "id": c["id"], "name": c["name"]} for c in project["components"]
+                                   if c["id"] in issue.get("components", [])],
             "parent": lambda: self._linked_bean(self.issues[issue["parent"]]) if issue.get("parent") in self.issues else None,
         }
         if name in values:
@@ -185,7 +195,8 @@ class IssueRoutes:
         if wanted == ["id"]:
             return {"id": issue["id"]}
         names = [n for n in ("summary", "description", "issuetype", "project", "status", "created", "updated",
-                             "resolutiondate", "reporter", "assignee", "issuelinks", "duedate", "parent")] + sorted(self.fields)
+                             "resolutiondate", "reporter", "assignee", "issuelinks", "duedate", "parent",
+                             "components")] + sorted(self.fields)
         if wanted and "*all" not in wanted and "*navigable" not in wanted:
             names = [n for n in wanted if n in names]
         bean["fields"] = {n: self._field_value(issue, n) for n in names}

@@ -28,7 +28,9 @@ class SearchRoutes:
                   "created": lambda i: i["created"], "updated": lambda i: i["updated"],
                   "resolved": lambda i: i["resolutiondate"], "resolutiondate": lambda i: i["resolutiondate"],
                   "reporter": lambda i: i["reporter"], "assignee": lambda i: i["assignee"],
-                  "parent": lambda i: int(i["parent"]) if i.get("parent") else None}
+                  "parent": lambda i: int(i["parent"]) if i.get("parent") else None,
+                  "component": lambda i: next((c["name"] for c in self.projects[i["project"]]["components"]
+                                               if c["id"] in i.get("components", [])), None)}
         if lowered in system:
             return system[lowered]
         match = re.fullmatch(r"cf\[(\d+)\]", lowered)

@@ -24,7 +24,7 @@ CUSTOM_TYPES = {
     "com.atlassian.jira.plugin.system.customfieldtypes:textarea": ("string", "com.atlassian.jira.plugin.system.customfieldtypes:textsearcher"),
 }
 SYSTEM_FIELDS = ("summary", "description", "issuetype", "project", "status", "created", "updated",
-                 "resolutiondate", "reporter", "assignee", "issuelinks", "comment", "duedate", "parent")
+                 "resolutiondate", "reporter", "assignee", "issuelinks", "comment", "duedate", "parent", "components")
 
 
 @dataclass
@@ -65,7 +65,8 @@ class JiraState:
         self.issue_types: dict[str, dict[str, Any]] = {}
         for name in ("Task", "Incident", "Problem", "Epic", "Change", "Service Request"):
             self._new_issue_type(name, "")
-        self.projects = {key: {"id": self.next_id(), "key": key, "name": name, "types": [], "workflows": {}, "screens": {}}
+        self.projects = {key: {"id": self.next_id(), "key": key, "name": name, "types": [], "workflows": {}, "screens": {},
+                               "components": []}
                          for key, name in (("CI", "Continual improvement"), (DESK, "IT service desk"))}
         simple = (["Open", "In Progress", "Resolved"], [("Open", "In Progress"), ("In Progress", "Resolved"),
                                                         ("Open", "Resolved"), ("Resolved", "Open")])
@@ -315,6 +316,22 @@ class JiraState:
                                          for o in self.options[field_id] if not o["disabled"]]
             fields.append(meta)
         return Reply(200, {"maxResults": 50, "startAt": 0, "total": len(fields), "fields": fields})
+
+    def post_component(self, query: dict[str, str], body: Any) -> Reply:
+        """``POST /component`` (project admin): ``{"name", "project"}``; a duplicate name is 400."""
+        refused = self._admin()
+        if refused:
+            return refused
+        project = self.project_of_key(str((body or {}).get("project") or "")) if isinstance(body, dict) else None
+        if project is None:
+            return Reply(404, error(f"No project could be found with key '{(body or {}).get('project')}'."))
+        name = body.get("name")
+        if not isinstance(name, str) or not name.strip() or any(c["name"] == name for c in project["components"]):
+            return Reply(400, error(name="A component with this name already exists, or the name is empty."))
+        component = {"id": self.next_id(), "name": name, "project": project["key"], "projectId": int(project["id"])}
+        component["self"] = f"{self.url}/rest/api/3/component/{component['id']}"
+        project["components"].append(component)
+        return Reply(201, component)
 
     def get_statuses(self, query: dict[str, str], body: Any) -> Reply:
         """``GET /status``: every status of every workflow."""

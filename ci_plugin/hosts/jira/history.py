@@ -10,7 +10,10 @@ hundred ids (``id IN (...)``), fields ``created``, ``resolutiondate``, ``reporte
 not clear the resolution keeps it on reopening). A KPI query is the user's JQL in parentheses,
 ANDed with the window on ``created`` or ``resolved`` widened to whole days (JQL dates are read in
 the user's time zone, to the minute); the caller keeps exactly the window. Jira refuses a
-malformed query with a 400 and its parser's words: that becomes HostRefused.
+malformed query with a 400 and its parser's words: that becomes HostRefused. Recurring tickets
+for ``propose`` are the issues of ``[jira] candidate_types`` created since the day before, one
+search request per hundred; their category is the issue's first component (Jira's own grouping
+of a project's issues), or the value of the custom field ``group_by``.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ci_plugin.domain.evidence import TicketFacts, reopen_count
+from ci_plugin.domain.recurrence import Occurrence
 from ci_plugin.errors import HostBadAnswer, HostRefused, NotFound, UsageError
-from ci_plugin.hosts.jira.records import JiraRecords, jira_time
+from ci_plugin.hosts.jira.metadata import jql_string
+from ci_plugin.hosts.jira.records import JiraRecords, jira_time, plain
 from ci_plugin.http import Pager
 
 _COLUMNS = {"created": "created", "resolved": "resolved"}
@@ -129,3 +134,23 @@ class JiraHistory(JiraRecords):
         except HostRefused as exc:
             words = " ".join(" ".join(exc.messages).split()) or " ".join(str(exc).split())
             raise HostRefused(f"Jira refused the KPI query: {words}", status=exc.status, messages=[words]) from None
+
+    def candidate_occurrences(self, since: datetime, group_by: str | None) -> Iterator[Occurrence]:
+        """``issuetype IN (<candidate types>) AND created >= "<day before>"``, every page; key the
+        first component's name or the value of custom field ``group_by``."""
+        types = ", ".join(jql_string(t) for t in self.settings["candidate_types"])
+        low = (since - timedelta(days=1)).strftime("%Y-%m-%d")
+        field = self.field_named(group_by) if group_by else None
+        if group_by and field is None:
+            raise UsageError(f"Jira has no custom field {group_by!r} ([propose] group_by)")
+        wanted = ["summary", "created", "components", *([field["id"]] if field else [])]
+        for item in self._search(f'issuetype IN ({types}) AND created >= "{low}" ORDER BY key ASC', wanted):
+            fields = item.get("fields") or {}
+            if field is not None:
+                key = plain("category", fields.get(field["id"])) if field.get("schema", {}).get("type") == "option" \
+                    else plain("model", fields.get(field["id"]))
+            else:
+                components = [c for c in fields.get("components") or [] if isinstance(c, dict)]
+                key = str(components[0].get("name") or "") if components else ""
+            created = parse_jira_time(fields.get("created"))
+            yield Occurrence(str(item["id"]), key, str(fields.get("summary") or ""), created.isoformat() if created else "")
