@@ -5,7 +5,8 @@ the contract suite is checked against its schemas by ``openapi_check.py``, which
 calls on each exchange when given a checker). What it does as Jira does:
 
 * Basic auth ``email:api_token``; a bad or missing one is 401. Two accounts: an administrator
-  (*Administer Jira*) and an agent; admin-only endpoints answer the agent 403.
+  (*Administer Jira*) and an agent; admin-only endpoints answer the agent 403, and the issues of
+  a project the agent may not browse (``HR``) are 404 to it, as if they did not exist.
 * Errors are ``{"errorMessages": [...], "errors": {field: message}}``; a missing issue (or one
   the caller may not see) is 404 "Issue does not exist or you do not have permission to see it.".
 * Issue types, custom fields (select, float, date, text field, text area), their contexts and

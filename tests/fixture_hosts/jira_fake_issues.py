@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any
 
-from tests.fixture_hosts.jira_fake_state import AGENT, SELECT, Reply, error, stamp
+from tests.fixture_hosts.jira_fake_state import AGENT, HIDDEN, SELECT, Reply, error, stamp
 
 MISSING = "Issue does not exist or you do not have permission to see it."
 NOT_SETTABLE = "Field '{0}' cannot be set. It is not on the appropriate screen, or unknown."
@@ -37,7 +37,7 @@ class IssueRoutes:
 
     def _issue(self, ref: str) -> dict[str, Any] | None:
         issue = self.issues.get(ref) or next((i for i in self.issues.values() if i["key"] == ref), None)
-        if issue is not None and self.caller["emailAddress"] == AGENT and issue["project"] == "CI":
+        if issue is not None and self.caller["emailAddress"] == AGENT and issue["project"] == HIDDEN:
             return None  # no browse permission: Jira says "does not exist", never 403
         return issue
 
@@ -218,7 +218,7 @@ class IssueRoutes:
             return Reply(400, error("The request must hold fields."))
         ref = fields.get("project") or {}
         project = self.project_of_key(str(ref.get("key") or ref.get("id") or "")) if isinstance(ref, dict) else None
-        if project is None or (self.caller["emailAddress"] == AGENT and project["key"] == "CI"):
+        if project is None or (self.caller["emailAddress"] == AGENT and project["key"] == HIDDEN):
             return Reply(400, error(project="Specify a valid project ID or key"))
         wanted = fields.get("issuetype") or {}
         issue_type = next((t for t in self.issue_types.values() if isinstance(wanted, dict) and

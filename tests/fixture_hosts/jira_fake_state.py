@@ -15,6 +15,7 @@ from typing import Any
 ADMIN = "admin@example.com"
 AGENT = "agent@example.com"
 DESK = "ITSM"  # the JSM service project: incidents, problems, epics
+HIDDEN = "HR"  # a project the agent may not browse
 SELECT = "com.atlassian.jira.plugin.system.customfieldtypes:select"
 CUSTOM_TYPES = {
     SELECT: ("option", "com.atlassian.jira.plugin.system.customfieldtypes:multiselectsearcher"),
@@ -67,10 +68,12 @@ class JiraState:
             self._new_issue_type(name, "")
         self.projects = {key: {"id": self.next_id(), "key": key, "name": name, "types": [], "workflows": {}, "screens": {},
                                "components": []}
-                         for key, name in (("CI", "Continual improvement"), (DESK, "IT service desk"))}
+                         for key, name in (("CI", "Continual improvement"), (DESK, "IT service desk"),
+                                           (HIDDEN, "People operations"))}
         simple = (["Open", "In Progress", "Resolved"], [("Open", "In Progress"), ("In Progress", "Resolved"),
                                                         ("Open", "Resolved"), ("Resolved", "Open")])
-        for key, types in (("CI", ("Task",)), (DESK, ("Incident", "Problem", "Epic", "Change", "Service Request", "Task"))):
+        for key, types in (("CI", ("Task",)), (DESK, ("Incident", "Problem", "Epic", "Change", "Service Request", "Task")),
+                           (HIDDEN, ("Task",))):
             for name in types:
                 self.install_workflow(key, name, *simple, done={"Resolved"})
         self.fields: dict[str, dict[str, Any]] = {}

@@ -9,7 +9,7 @@ from ci_plugin import config
 from ci_plugin.errors import AuthenticationError, RateLimited
 from ci_plugin.hosts.jira.adapter import JiraAdapter
 from tests.fixture_hosts.jira_fake import FakeJira
-from tests.fixture_hosts.jira_fake_state import ADMIN, AGENT, DESK
+from tests.fixture_hosts.jira_fake_state import ADMIN, AGENT, DESK, HIDDEN
 from tests.fixture_hosts.openapi_check import OpenApiChecker
 
 
@@ -39,7 +39,7 @@ def test_bad_credentials_are_401_and_an_agent_cannot_administer(fake):
 
 
 def test_an_issue_one_may_not_browse_does_not_exist(fake):
-    made = call(fake, "POST", "issue", json={"fields": {"project": {"key": "CI"}, "issuetype": {"name": "Task"}, "summary": "x"}})
+    made = call(fake, "POST", "issue", json={"fields": {"project": {"key": HIDDEN}, "issuetype": {"name": "Task"}, "summary": "x"}})
     assert made.status_code == 201
     hidden = call(fake, "GET", f"issue/{made.json()['id']}", AGENT)
     assert hidden.status_code == 404
@@ -120,3 +120,29 @@ def test_a_rate_limit_that_outlasts_the_retries_names_jiras_reason(fake):
     with pytest.raises(AuthenticationError, match="Jira rejected the credentials"):
         JiraAdapter(config.parse(f'[host]\ntype = "jira"\nurl = "{fake.url}"\ntoken = "nope"\nretries = 0\n\n'
                                  f'[jira]\nemail = "{ADMIN}"\n')).about()
+
+
+def test_setup_needs_an_administrator_and_doctor_reads_options_from_the_create_screen_without_one(tmp_path):
+    from ci_plugin.app import open_register
+    from ci_plugin.errors import PermissionDenied
+    from ci_plugin.ops.setup import doctor, setup
+
+    def register(who, token):
+        path = tmp_path / f"{who}.toml"
+        path.write_text(f'[host]\ntype = "jira"\nurl = "{running.url}"\ntoken = "{token}"\nretries = 0\n\n[jira]\nemail = "{who}"\n')
+        return open_register(path)
+
+    with FakeJira() as running:
+        with pytest.raises(PermissionDenied, match=r"Jira denied POST issuetype \(HTTP 403\): .*Administer Jira"):
+            setup(register(AGENT, running.tokens[AGENT]))
+        first = setup(register(ADMIN, running.token))
+        assert not first.complete and [m.filename for m in first.pending] == ["ci-plugin-jira-workflow.txt"]
+        assert {f.name for f in first.failing} >= {"issue type Improvement in project CI", "status assessing"}
+        running.apply_manual_step(first.pending[0].content)
+        assert setup(register(ADMIN, running.token)).complete
+        category = next(f for f in running.fields.values() if f["name"] == "CI Category")
+        running.options[category["id"]][0]["disabled"] = True  # an admin disables "service"
+        findings = {f.name: f for f in doctor(register(AGENT, running.tokens[AGENT]))}
+        assert not findings["field CI Category"].ok and "options lack service" in findings["field CI Category"].detail
+        assert findings["field CI Size"].ok and findings["field Improvement candidate"].ok
+        assert findings["screen Improvement"].ok and findings["status closed"].ok

@@ -33,10 +33,8 @@ def _done(item: dict[str, Any]) -> bool:
 
 
 class JiraDelivery(JiraRecords):
-    """Project and change issues: created for ``plan``, read for ``progress`` (needs ``find_user``)."""
-
-    def find_user(self, login: str) -> str | None:  # implemented by the adapter
-        raise NotImplementedError
+    """Project and change issues: created for ``plan``, read for ``progress`` (the owner's
+    account through the adapter's ``find_user``)."""
 
     def delivery_type(self, kind: str) -> str:
         """The issue type of delivery records of ``kind`` (``projects`` or ``changes``)."""

@@ -87,7 +87,7 @@ class JiraHistory(JiraRecords):
 
     def _done_statuses(self) -> set[str]:
         """Names (lowercase) of every status of the done category (``GET /status``, cached)."""
-        if getattr(self, "_done", None) is None:
+        if self._done is None:
             answer = self.session.request_json("GET", "status", expect=list)
             self._done = {str(s.get("name", "")).lower() for s in answer
                           if isinstance(s, dict) and (s.get("statusCategory") or {}).get("key") == "done"}

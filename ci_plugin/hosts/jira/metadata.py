@@ -75,7 +75,7 @@ class JiraMetadata(HostAdapter):
         self._fields: list[dict[str, Any]] | None = None
         self._types: list[dict[str, Any]] | None = None
         self._links: list[dict[str, Any]] | None = None
-        self._statuses: dict[str, str] | None = None
+        self._done: set[str] | None = None  # names of the statuses of the done category
 
     def about(self) -> dict[str, Any]:
         """The token's account and the site's deployment and version."""
@@ -138,16 +138,6 @@ class JiraMetadata(HostAdapter):
         if self._links is None:
             self._links = self.session.request("GET", "issueLinkType").json().get("issueLinkTypes") or []
         return self._links
-
-    def status_categories(self) -> dict[str, str]:
-        """Status name (lowercase) -> category key (``new``, ``indeterminate``, ``done``) of the
-        statuses of the register's project and the statuses seen in reads (cached)."""
-        if self._statuses is None:
-            self._statuses = {}
-            for entry in self.session.request_json("GET", f"project/{self.project_key}/statuses", expect=list):
-                for status in entry.get("statuses") or []:
-                    self._statuses[str(status.get("name", "")).lower()] = (status.get("statusCategory") or {}).get("key", "")
-        return self._statuses
 
     # --- search -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ci_plugin.domain import fields as register_fields
 from ci_plugin.domain.workflow import FINAL_STATES, STATES, TRANSITIONS
-from ci_plugin.errors import HostRefused, PermissionDenied
+from ci_plugin.errors import HostRefused, NotFound, PermissionDenied
 from ci_plugin.hosts.base import Change, Finding, ManualStep
 from ci_plugin.hosts.jira.metadata import MISSING, SELECT
 from ci_plugin.hosts.jira.records import JiraRecords, field_type
@@ -175,12 +175,29 @@ class JiraProvisioning(JiraRecords):
                                                    "it, then run `ci-plugin setup`")
         if wanted == SELECT:
             try:
-                absent = [c for c in self._choices(key) if c not in self._options(field["id"])[1]]
-            except PermissionDenied:
-                return Finding(f"field {name}", True, "options not checked: reading them needs Administer Jira")
+                have: list[str] | None = self._options(field["id"])[1]
+            except PermissionDenied:  # not an administrator: the create screen shows the allowed values
+                have = self._allowed_values(key, field["id"])
+                if have is None:
+                    return Finding(f"field {name}", True, "options not checked: reading them needs Administer Jira")
+            absent = [c for c in self._choices(key) if c not in have]
             if absent:
                 return Finding(f"field {name}", False, f"options lack {', '.join(absent)}: run `ci-plugin setup`")
         return Finding(f"field {name}", True)
+
+    def _allowed_values(self, key: str, field_id: str) -> list[str] | None:
+        """The values the register's create screen allows for a select field (what a non-admin
+        may read), None when the screen does not tell."""
+        found = self.issue_type(self.type_name)
+        if found is None or register_fields.BY_KEY[key].on_candidates:
+            return None
+        try:
+            answer = self.session.request("GET", f"issue/createmeta/{self.project_key}/issuetypes/{found['id']}",
+                                          params={"maxResults": 200}).json()
+        except (HostRefused, NotFound, PermissionDenied):
+            return None
+        meta = next((f for f in answer.get("fields") or [] if f.get("fieldId") == field_id), None)
+        return None if meta is None else [str(v.get("value")) for v in meta.get("allowedValues") or []]
 
     def _check_screen(self, type_id: str) -> Finding:
         answer = self.session.request("GET", f"issue/createmeta/{self.project_key}/issuetypes/{type_id}",
