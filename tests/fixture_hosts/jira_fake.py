@@ -11,9 +11,11 @@ calls on each exchange when given a checker). What it does as Jira does:
   the caller may not see) is 404 "Issue does not exist or you do not have permission to see it.".
 * Issue types, custom fields (select, float, date, text field, text area), their contexts and
   options are created through the API by an administrator; a duplicate issue type is 409.
-  Adding an issue type to a project, its workflow and screens is *not* offered over REST here
-  (the admin console does it: :meth:`FakeJira.apply_manual_step`, fed with the text ``setup``
-  prints); until then creating an issue of that type is 400, and a field that is not on the
+  An issue type joins a project through its issue type scheme (``PUT /issuetypescheme/{id}/
+  issuetype``, refused for the default scheme), with the project's default workflow (``To Do``,
+  ``In Progress``, ``Done``) and empty screens; a workflow of its own and screens are *not*
+  offered over REST here (the admin console does it: :meth:`FakeJira.apply_manual_step`, fed
+  with the text ``setup`` prints); a type outside the project cannot be created (400), and a field that is not on the
   issue type's screen is 400 "cannot be set. It is not on the appropriate screen, or unknown.".
 * Descriptions and text-area fields are ADF (a string is 400); a select value is
   ``{"value": ...}`` and must be an option; text fields hold at most 255 characters.
@@ -192,6 +194,8 @@ class FakeJira(SearchRoutes, IssueRoutes, JiraState):
             (("issueLinkType",), {"GET": self.get_link_types}),
             (("status",), {"GET": self.get_statuses}),
             (("component",), {"POST": self.post_component}),
+            (("issuetypescheme", "project"), {"GET": self.get_project_schemes}),
+            (("issuetypescheme", "*", "issuetype"), {"PUT": self.put_scheme_types}),
             (("issueLink",), {"POST": self.post_link}),
             (("issue",), {"POST": self.post_issue}),
             (("issue", "*"), {"GET": self.get_issue, "PUT": self.put_issue, "DELETE": self.delete_issue}),

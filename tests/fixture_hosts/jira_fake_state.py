@@ -336,6 +336,45 @@ class JiraState:
         project["components"].append(component)
         return Reply(201, component)
 
+    def get_project_schemes(self, query: dict[str, str], body: Any) -> Reply:
+        """``GET /issuetypescheme/project?projectId=`` (admin): the scheme of each project asked for;
+        the service desk project uses the default scheme, the others one of their own."""
+        refused = self._admin()
+        if refused:
+            return refused
+        values = []
+        for project in (p for p in self.projects.values() if p["id"] == query.get("projectId")):
+            default = project["key"] == DESK
+            scheme = {"id": "10000" if default else str(int(project["id"]) + 1),
+                      "name": "Default Issue Type Scheme" if default else f"{project['key']}: Issue Type Scheme",
+                      "description": "", "isDefault": default}
+            values.append({"issueTypeScheme": scheme, "projectIds": [project["id"]]})
+        return Reply(200, {"maxResults": 50, "startAt": 0, "total": len(values), "isLast": True, "values": values})
+
+    def put_scheme_types(self, scheme_id: str, query: dict[str, str], body: Any) -> Reply:
+        """``PUT /issuetypescheme/{id}/issuetype`` (admin): the types join the scheme's project with
+        its default workflow; one already there fails them all; the default scheme is refused."""
+        refused = self._admin()
+        if refused:
+            return refused
+        project = next((p for p in self.projects.values() if str(int(p["id"]) + 1) == scheme_id and p["key"] != DESK), None)
+        if project is None:
+            return Reply(400 if scheme_id == "10000" else 404, error(
+                "The default issue type scheme cannot be changed here." if scheme_id == "10000" else "The issue type scheme was not found."))
+        wanted = [str(i) for i in (body or {}).get("issueTypeIds") or []] if isinstance(body, dict) else []
+        types = {t["id"]: t for t in self.issue_types.values()}
+        if not wanted or any(i not in types for i in wanted):
+            return Reply(404, error("These issue types were not found: " + ", ".join(i for i in wanted if i not in types)))
+        present = [i for i in wanted if i in project["types"]]
+        if present:
+            return Reply(400, error("These issue types were not added because they are already present in the "
+                                    "issue type scheme: " + ", ".join(present)))
+        for type_id in wanted:
+            self.install_workflow(project["key"], types[type_id]["name"], ["To Do", "In Progress", "Done"],
+                                  [("To Do", "In Progress"), ("In Progress", "Done"), ("To Do", "Done"), ("Done", "To Do")],
+                                  done={"Done"})
+        return Reply(204)
+
     def get_statuses(self, query: dict[str, str], body: Any) -> Reply:
         """``GET /status``: every status of every workflow."""
         return Reply(200, [self.status_bean(s["name"]) for s in self.statuses.values()])

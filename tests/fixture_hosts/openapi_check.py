@@ -51,6 +51,9 @@ def _convert(node: Any) -> Any:
 @lru_cache(maxsize=1)
 def load(path: str = str(SPEC)) -> tuple[dict[str, Any], Registry]:
     """The converted description and a registry holding it."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"Atlassian's OpenAPI description of Jira Cloud is not at {path}: the Jira contract "
+                                "tests check every exchange against it; set CI_PLUGIN_JIRA_OPENAPI to its path")
     spec = _convert(json.loads(Path(path).read_text(encoding="utf-8")))
     return spec, Registry().with_resource(BASE, Resource.from_contents(spec, default_specification=DRAFT7))
 

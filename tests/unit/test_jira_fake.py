@@ -122,7 +122,7 @@ def test_a_rate_limit_that_outlasts_the_retries_names_jiras_reason(fake):
                                  f'[jira]\nemail = "{ADMIN}"\n')).about()
 
 
-def test_setup_needs_an_administrator_and_doctor_reads_options_from_the_create_screen_without_one(tmp_path):
+def test_setup_needs_an_administrator_adds_the_types_to_the_scheme_and_doctor_reads_options_without_one(tmp_path):
     from ci_plugin.app import open_register
     from ci_plugin.errors import PermissionDenied
     from ci_plugin.ops.setup import doctor, setup
@@ -137,7 +137,11 @@ def test_setup_needs_an_administrator_and_doctor_reads_options_from_the_create_s
             setup(register(AGENT, running.tokens[AGENT]))
         first = setup(register(ADMIN, running.token))
         assert not first.complete and [m.filename for m in first.pending] == ["ci-plugin-jira-workflow.txt"]
-        assert {f.name for f in first.failing} >= {"issue type Improvement in project CI", "status assessing"}
+        assert ("updated", "issue type scheme CI: Issue Type Scheme: added Improvement, Epic, Change") in \
+            [(c.action, c.what) for c in first.changes]  # what the API may do, setup did
+        failing = {f.name for f in first.failing}
+        assert "issue type Improvement in project CI" not in failing  # in the project, with the default workflow:
+        assert {"status assessing", "status new", "screen Improvement"} <= failing  # the manual step is left
         running.apply_manual_step(first.pending[0].content)
         assert setup(register(ADMIN, running.token)).complete
         category = next(f for f in running.fields.values() if f["name"] == "CI Category")

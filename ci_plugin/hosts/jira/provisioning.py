@@ -2,10 +2,12 @@
 
 Through the API (it needs *Administer Jira*): the register's issue type (``POST /issuetype``;
 a 409 means it exists), one custom field per register field (``POST /field``, with the type of
-:func:`~ci_plugin.hosts.jira.records.field_type` and its searcher), and the options of the select
-fields in their global context (``POST /field/{id}/context/{ctx}/option``). What the REST API
-does not do for a company-managed project, the one manual step: adding the issue type to the
-project's issue type scheme (and the delivery records' types), giving it a workflow with the register's statuses and transitions
+:func:`~ci_plugin.hosts.jira.records.field_type` and its searcher), the options of the select
+fields in their global context (``POST /field/{id}/context/{ctx}/option``), and the register's
+and delivery records' issue types in the project's issue type scheme
+(``PUT /issuetypescheme/{id}/issuetype``; Jira refuses it for the default scheme). What the REST
+API does not do, the one manual step: adding the issue types to the scheme where that was
+refused, giving the register's issue type a workflow with the register's statuses and transitions
 (in the project's workflow scheme), and putting the fields on its screens (and the candidate
 field on the screens of the candidate issue types). ``doctor`` checks the issue type, that it
 is in the project, every field (type and options), the screen, every status of the workflow
@@ -46,11 +48,34 @@ class JiraProvisioning(JiraRecords):
     # --- provision ----------------------------------------------------------------------------
 
     def provision(self) -> list[Change]:
-        """Create the issue type, the custom fields and the select options that are missing."""
+        """Create the issue type, the custom fields and the select options that are missing, and
+        add the issue types to the project's issue type scheme where Jira lets the API do it."""
         changes = [self._provision_type()]
         for spec in register_fields.FIELDS:
             changes += self._provision_field(spec.key)
+        changes += self._provision_scheme()
         return changes
+
+    def _provision_scheme(self) -> list[Change]:
+        """``PUT /issuetypescheme/{id}/issuetype`` with the register's and the delivery records'
+        issue types missing from the project; a refusal (the default scheme, no permission) is
+        left to the manual step, which doctor then reports."""
+        names = (self.type_name, self.settings["project_type"], self.settings["change_type"])
+        absent = [t for t in (self.issue_type(n) for n in names) if t is not None and not self._in_project(str(t["id"]))]
+        if not absent:
+            return []
+        project = self.session.request("GET", f"project/{self.project_key}").json()
+        found = self.session.request("GET", "issuetypescheme/project", params={"projectId": project["id"]}).json()
+        schemes = [v.get("issueTypeScheme") or {} for v in found.get("values") or []]
+        if not schemes or schemes[0].get("isDefault"):
+            return []  # the default scheme holds every issue type already: the manual step says what is left
+        try:
+            self.session.request("PUT", f"issuetypescheme/{schemes[0]['id']}/issuetype",
+                                 json={"issueTypeIds": [str(t["id"]) for t in absent]})
+        except (HostRefused, PermissionDenied):
+            return []
+        return [Change("updated", f"issue type scheme {schemes[0].get('name', schemes[0]['id'])}: added "
+                                  + ", ".join(str(t["name"]) for t in absent))]
 
     def _provision_type(self) -> Change:
         if self.issue_type(self.type_name) is not None:
@@ -108,7 +133,8 @@ class JiraProvisioning(JiraRecords):
         lines = [
             "# Jira Cloud: what `ci-plugin setup` cannot do through the REST API. An administrator does",
             "# it once, in Jira's settings (company-managed project).",
-            f"# 1. Project settings > Issue types: add the issue type to the project's issue type scheme.",
+            "# 1. Project settings > Issue types: the issue types below in the project's issue type scheme",
+            "#    (setup adds them through the API, except to the default scheme, which Jira refuses).",
             f"project: {self.project_key}",
             f"issue type: {self.type_name}",
             "#    and the issue types of the delivery records `plan` creates (with any workflow whose",
