@@ -85,6 +85,8 @@ def host_message(response: requests.Response) -> str:
                 return "; ".join(str(v) for v in value)
             if isinstance(value, dict) and value.get("message"):
                 return str(value["message"])
+            if isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()):
+                return "; ".join(f"{k}: {v}" for k, v in value.items())  # Jira: field -> message
             if value:
                 return str(value)
     text = (response.text or "").strip()
@@ -325,6 +327,8 @@ class HostSession:
                 messages=[words] if words else [],
             )
         if status == 429:
+            reason = self.redact(response.headers.get("RateLimit-Reason", ""))[:80]
+            detail += f" (reason: {reason})" if reason else ""
             return RateLimited(f"{self.host_name} is rate limiting (HTTP 429){detail}", status=status, host_message=words)
         if status >= 500:
             return ServerError(f"{self.host_name} failed on {where} (HTTP {status}){detail}", status=status, host_message=words)

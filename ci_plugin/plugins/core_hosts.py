@@ -7,7 +7,9 @@ from ci_plugin.hookspecs import hookimpl
 
 @hookimpl
 def ci_register_hosts(add_host):
-    """Register Request Tracker 5 (``rt``), Redmine 5 (``redmine``), ServiceNow (``servicenow``) and the memory host."""
+    """Register Request Tracker 5 (``rt``), Redmine 5 (``redmine``), Jira Cloud (``jira``), ServiceNow
+    (``servicenow``) and the memory host."""
+    from ci_plugin.hosts.jira.adapter import JiraAdapter
     from ci_plugin.hosts.memory import MemoryAdapter
     from ci_plugin.hosts.redmine.adapter import RedmineAdapter
     from ci_plugin.hosts.rt.adapter import RTAdapter
@@ -15,6 +17,7 @@ def ci_register_hosts(add_host):
 
     add_host(RTAdapter.name, RTAdapter)
     add_host(RedmineAdapter.name, RedmineAdapter)
+    add_host(JiraAdapter.name, JiraAdapter)  # fixture-tested against tests/fixture_hosts/jira_fake.py
     add_host(ServiceNowAdapter.name, ServiceNowAdapter)  # fixture-tested against tests/fixture_hosts/servicenow_fake.py
     add_host(MemoryAdapter.name, MemoryAdapter)  # in-memory host, for tests
 

@@ -1,6 +1,7 @@
 """Fixtures for the live hosts started by ``scripts/rt-host.sh`` and ``scripts/redmine-host.sh``,
 for the fixture-backed Zammad of ``tests/fixture_hosts`` (the worked example of a third-party
-host adapter, ``docs/examples/ci_host_zammad``, installed with pip and run against a fake), and
+host adapter, ``docs/examples/ci_host_zammad``, installed with pip and run against a fake), for
+the fixture-backed Jira Cloud (``jira_fake.py``, its exchanges checked by ``openapi_check.py``), and
 for the in-memory host (``ci_plugin.hosts.memory``, harness in ``tests/fixture_hosts``).
 
 ``host`` runs a test once per live host through a *harness* (``rt_harness.py``,
@@ -23,9 +24,9 @@ import pytest
 
 from tests.conftest import STATE, host_env
 
-HOSTS = ("rt", "redmine", "zammad", "servicenow", "memory")
-FIXTURE_HOSTS = ("zammad", "servicenow", "memory")  # fakes, not live hosts: their ids say so
-HTTP_HOSTS = ("rt", "redmine", "zammad", "servicenow")  # reached over HTTP: a proxy can stand in front of them
+HOSTS = ("rt", "redmine", "zammad", "jira", "servicenow", "memory")
+FIXTURE_HOSTS = ("zammad", "jira", "servicenow", "memory")  # fakes, not live hosts: their ids say so
+HTTP_HOSTS = ("rt", "redmine", "zammad", "jira", "servicenow")  # reached over HTTP: a proxy can stand in front of them
 HTTP_ONLY_FIXTURES = ("proxy", "http_host")
 
 
@@ -109,12 +110,33 @@ def servicenow_env(tmp_path_factory):
         yield session
 
 
+@pytest.fixture(scope="session")
+def jira_env(tmp_path_factory):
+    """The fake Jira Cloud (every exchange checked against Atlassian's OpenAPI description), provisioned."""
+    from tests.fixture_hosts.jira_harness import jira_session
+
+    with jira_session(tmp_path_factory) as session:
+        yield session
+
+
 @pytest.fixture
 def servicenow(servicenow_env, tmp_path):
     """The ServiceNow harness (fixture-backed), for ServiceNow-only tests."""
     from tests.fixture_hosts.servicenow_harness import servicenow_harness
 
     return servicenow_harness(servicenow_env, tmp_path)
+
+
+@pytest.fixture
+def jira(jira_env, tmp_path):
+    """The Jira harness (fixture-backed); afterwards, every request and answer of the test must
+    match the OpenAPI description."""
+    from tests.fixture_hosts.jira_harness import jira_harness
+
+    jira_env.checker.take()
+    yield jira_harness(jira_env, tmp_path)
+    problems = jira_env.checker.take()
+    assert problems == [], "Jira exchanges outside the OpenAPI description:\n" + "\n".join(problems[:20])
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ def reopen(host, ticket_id: str) -> None:
         statuses = host.session.request("GET", "issue_statuses.json").json()["issue_statuses"]
         opened = next(s["id"] for s in statuses if not s.get("is_closed"))
         host.session.request("PUT", f"issues/{ticket_id}.json", json={"issue": {"status_id": opened}})
-    elif host.name == "servicenow":
+    elif host.name in ("servicenow", "jira"):
         host.reopen(ticket_id)
     else:
         host.store.set_status(str(ticket_id), "open")
@@ -41,6 +41,8 @@ def created_resolved(host, ticket_id: str) -> tuple[datetime, datetime | None]:
         return _time(raw["created_on"]), _time(raw["closed_on"])
     if host.name == "servicenow":
         return host.created_resolved(ticket_id)
+    if host.name == "jira":
+        return _time(raw["fields"]["created"]), _time(raw["fields"]["resolutiondate"])
     return _time(raw.created), _time(raw.resolved)
 
 
@@ -66,7 +68,9 @@ def test_evidence_figures_match_the_tickets_on_the_host(host, run_cli):
     created = sorted(c for c, _ in times.values())
     durations = [(times[s][1] - times[s][0]).total_seconds() / 3600 for s in sources[:2]]
     assert found["count"] == 4 and sorted(found["ticket_ids"], key=int) == sorted(sources, key=int)
-    assert _time(found["first_created"]) == created[0] and _time(found["last_created"]) == created[-1]
+    # evidence prints times to the second; Jira keeps milliseconds
+    assert _time(found["first_created"]) == created[0].replace(microsecond=0)
+    assert _time(found["last_created"]) == created[-1].replace(microsecond=0)
     assert found["period_days"] == 1  # created within seconds: a period counts at least one day
     assert found["requestors"] == 1 and found["requestors_per_quarter"] == 1  # all made by the test's API user
     assert found["resolved"] == 2  # the reopened one is open again

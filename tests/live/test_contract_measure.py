@@ -2,7 +2,7 @@
 
 Incidents are made in two windows a few seconds apart (no back-dating), some are resolved, and
 every metric is checked against the value computed here from the times the host itself shows
-(RT ``Created``/``Resolved``, Redmine ``created_on``/``closed_on``). The query is the host's own
+(RT ``Created``/``Resolved``, Redmine ``created_on``/``closed_on``, Jira ``created``/``resolutiondate``). The query is the host's own
 language and matches only this test's tag, so other tests' tickets never count. The Zammad
 example refuses, naming what it lacks (no search_tickets); nothing is written then.
 """
@@ -24,10 +24,10 @@ pytestmark = pytest.mark.live
 
 #: A query in each host's own language that matches the subjects holding ``tag``.
 QUERIES = {"rt": "Subject LIKE '{tag}'", "redmine": "subject=~{tag}", "memory": "Subject LIKE '{tag}'",
-           "servicenow": "incident:short_descriptionLIKE{tag}"}
+           "servicenow": "incident:short_descriptionLIKE{tag}", "jira": 'summary ~ "{tag}"'}
 #: A query each host refuses as malformed.
 MALFORMED = {"rt": "Subject LIKE", "redmine": "subject=~{tag}&updated_on=>=garbage", "memory": "Subject LIKE",
-             "servicenow": "incident:short_descriptionLIKE{tag}^priorty=1"}
+             "servicenow": "incident:short_descriptionLIKE{tag}^priorty=1", "jira": "summary ~"}
 
 
 def utc(text: str) -> datetime | None:
@@ -46,6 +46,8 @@ def times(host, ticket_id: str) -> tuple[datetime, datetime | None]:
         return utc(raw["created_on"]), utc(raw.get("closed_on"))
     if host.name == "servicenow":
         return host.created_resolved(ticket_id)
+    if host.name == "jira":
+        return utc(raw["fields"]["created"]), utc(raw["fields"].get("resolutiondate"))
     return utc(raw.created), utc(raw.resolved)
 
 
@@ -154,6 +156,8 @@ def test_a_malformed_query_is_refused_with_the_hosts_words_and_nothing_is_stored
         assert "Updated is invalid" in str(refused.value)  # the host's own words
     if host.name in ("rt", "servicenow"):
         assert "query" in str(refused.value).lower()
+    if host.name == "jira":
+        assert "Error in the JQL Query" in str(refused.value)  # the host's own words
     assert host.register.get(desk["improvement"]).get("measurements") == before
 
 

@@ -18,7 +18,7 @@ from tests.live.fault_proxy import Fault, FaultProxy
 pytestmark = pytest.mark.live
 
 #: Hosts whose adapter creates delivery records (the Zammad example refuses).
-PLANS = ("rt", "redmine", "servicenow", "memory")
+PLANS = ("rt", "redmine", "servicenow", "memory", "jira")
 REFUSAL = "cannot create project or change records"
 
 
@@ -47,6 +47,8 @@ def containers(host):
         return settings["project_queue"], settings["change_queue"]
     if host.name == "servicenow":
         return settings["project_table"], settings["change_table"]
+    if host.name == "jira":
+        return host.adapter.settings["project_type"], host.adapter.settings["change_type"]
     return "Projects", "Changes"
 
 

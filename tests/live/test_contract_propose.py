@@ -5,7 +5,7 @@ incident sources, and a second run proposes nothing.
 The hosts are shared with tests running at the same time, so this test scopes its desk: on RT
 a queue of its own, made the only candidate queue of its config; on Redmine an issue category
 of its own in the helpdesk project (the grouping key; issues without a category are in no
-group). Subjects carry a letters-only token (digits are stripped from subjects before grouping).
+group); on the fake Jira a component of its own in the service desk project. Subjects carry a letters-only token (digits are stripped from subjects before grouping).
 The Zammad example refuses ``propose`` in one line."""
 
 import json
@@ -36,6 +36,15 @@ def scope(harness, name: str):
             body = {"Queue": queue, "Subject": f"{subject} {word}", "Content": subject, "ContentType": "text/plain"}
             return str(harness.session.request("POST", "ticket", json=body).json()["id"])
         return queue, make
+    if name == "jira":  # a component of its own in the service desk project (Jira's grouping of issues)
+        component = f"Recurring {word}"
+        harness.session.request("POST", "component", json={"name": component, "project": "ITSM"})
+
+        def make(subject: str) -> str:
+            fields = {"project": {"key": "ITSM"}, "issuetype": {"name": "Incident"}, "summary": f"{subject} {word}",
+                      "components": [{"name": component}]}
+            return str(harness.session.request("POST", "issue", json={"fields": fields}).json()["id"])
+        return component, make
     category = f"Recurring {word}"
     answer = harness.session.request("POST", f"projects/{harness.helpdesk()}/issue_categories.json",
                                      json={"issue_category": {"name": category}}).json()
@@ -49,7 +58,7 @@ def scope(harness, name: str):
     return category, make
 
 
-@pytest.mark.parametrize("name", ["rt", "redmine"])
+@pytest.mark.parametrize("name", ["rt", "redmine", "jira"])
 def test_propose_finds_the_uncovered_cluster_creates_it_once(name, request, run_cli):
     harness = request.getfixturevalue(name)
     key, make = scope(harness, name)
@@ -84,7 +93,7 @@ def test_propose_finds_the_uncovered_cluster_creates_it_once(name, request, run_
     assert all(harness.improvements_for(t) == [improvement.id] for t in vpn)
 
 
-@pytest.mark.parametrize("name", ["rt", "redmine"])
+@pytest.mark.parametrize("name", ["rt", "redmine", "jira"])
 @pytest.mark.parametrize("argv, words", [(["--min-count", "-1"], "--min-count"), (["--since", "2999-01-01"], "future")])
 def test_propose_refuses_bad_input_in_one_line_writing_nothing(name, argv, words, request, run_cli):
     harness = request.getfixturevalue(name)

@@ -11,7 +11,8 @@ from ci_plugin.ops.update import update
 pytestmark = pytest.mark.live
 
 #: A user each host has who may own an improvement (Redmine's is made a member of the project).
-OWNERS = {"rt": "root", "redmine": "admin", "memory": "root", "zammad": "admin@example.com", "servicenow": "beth.anglin"}
+OWNERS = {"rt": "root", "redmine": "admin", "memory": "root", "zammad": "admin@example.com", "servicenow": "beth.anglin",
+          "jira": "admin@example.com"}
 
 
 def owner_login(host) -> str:
@@ -53,7 +54,7 @@ def test_update_changes_every_field_in_one_write_with_an_audit_comment(host, run
     assert (record["outcome"], record["lessons"]) == ("successful", "Ask the night shift.")
     assert record["owner"] and sorted(record["changed"]) == sorted(
         ["title", "owner", "size", "category", "target_date", "review_date", "outcome", "lessons"])
-    if host.name in ("rt", "memory", "zammad", "servicenow"):
+    if host.name in ("rt", "memory", "zammad", "servicenow", "jira"):
         assert record["owner"] == login
     # the host holds it (read straight from the host's fields)
     assert host.field(imp, "size") == ["M"] and host.field(imp, "category") == ["technology"]

@@ -74,7 +74,7 @@ def test_a_manager_built_without_external_plugins_still_finds_the_host():
 
 def test_hooks_disabled_still_switches_the_host_plugin_off(monkeypatch):
     monkeypatch.setenv(plugins.DISABLE_EXTERNAL_ENV, "1")
-    with pytest.raises(ConfigError, match="unknown host type 'fakehost'; known: memory, redmine, rt"):
+    with pytest.raises(ConfigError, match="unknown host type 'fakehost'; known: jira, memory, redmine, rt, servicenow"):
         open_register(config('[hooks]\ndisabled = ["fakehost"]\n'))
 
 
