@@ -10,9 +10,8 @@ from tests.live.redmine_harness import provision_config
 
 pytestmark = pytest.mark.live
 
-# A desk of its own on the shared Redmine: the shared "Improvement" tracker was provisioned with
-# lowercase statuses by an earlier version and stays as it is. Fixed names: a second run finds
-# them provisioned (Redmine's REST API cannot delete a tracker).
+# A desk of its own on the shared Redmine, so the shared "Improvement" tracker is left as it is.
+# Fixed names: a second run finds them provisioned (Redmine's REST API cannot delete a tracker).
 FRESH = '[redmine]\ntracker = "Improvement-b7"\nproject = "improvements-b7"\n'
 
 
@@ -49,7 +48,20 @@ def test_a_fresh_desk_maps_the_register_onto_redmines_stock_statuses(redmine, ru
     assert listed.code == 0 and imp in listed.out
 
 
+#: A desk as an earlier version provisioned it: the register tracker's statuses are lowercase
+#: twins of Redmine's stock names. Its own tracker and project, so the test does not depend on
+#: what the shared Redmine went through before (a fresh machine has no such desk).
+EARLIER = '[redmine]\ntracker = "Improvement-lc"\nproject = "improvements-lc"\n'
+EARLIER_STATES = '[states]\nnew = "new"\nclosed = "closed"\nrejected = "rejected"\n'
+
+
 def test_the_desk_provisioned_before_the_stock_mapping_keeps_its_lowercase_statuses(redmine, run_cli):
+    redmine.configure(EARLIER + EARLIER_STATES)
+    provision_config(redmine.config_path)  # what the earlier version did: lowercase statuses
+    tracker = next(t for t in redmine.session.request("GET", "trackers.json").json()["trackers"]
+                   if t["name"] == "Improvement-lc")
+    assert tracker["default_status"]["name"] == "new"
+    redmine.configure(EARLIER)  # today's config of that desk names no states: the stock mapping applies
     imp = json.loads(run_cli("--config", redmine.config_path, "convert", redmine.ticket("Slow badge reader"), "--json").out)["id"]
     assert redmine.status(imp) == "new" and redmine.register.get(imp).state == "new"
     assert run_cli("--config", redmine.config_path, "transition", imp, "rejected").code == 0
