@@ -26,10 +26,10 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from tests.fixture_hosts.loopback import LoopbackFake
 from tests.fixture_hosts.servicenow_fake_query import compile_query
 from tests.fixture_hosts.servicenow_fake_rules import Refusal, ServiceNowRules, now as _now
 
@@ -37,7 +37,7 @@ from tests.fixture_hosts.servicenow_fake_data import (  # noqa: F401 - USER, PAS
     CIM_STATES, DEFAULT_STATE, PASSWORD, SCHEMA, STOCK_STATES, SYSTEM, USER)
 
 
-class FakeServiceNow(ServiceNowRules):
+class FakeServiceNow(LoopbackFake, ServiceNowRules):
     """The Table API over in-memory tables; ``cim=True`` activates the CIM plugin (``sn_cim_register``)."""
 
     def __init__(self, *, cim: bool = False, token: str = "fake-servicenow-token"):
@@ -51,7 +51,6 @@ class FakeServiceNow(ServiceNowRules):
         self.limited = 0
         self.strict_queries = False
         self.requests: Counter[tuple[str, str]] = Counter()
-        self.server: ThreadingHTTPServer | None = None
         for table, (parent, prefix, columns) in SCHEMA.items():
             self.tables[table], self.prefixes[table] = parent, prefix
             self.rows[table] = {}
@@ -222,57 +221,17 @@ class FakeServiceNow(ServiceNowRules):
 
     # --- HTTP -----------------------------------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        """Base URL of the running fake (``http://127.0.0.1:PORT``)."""
-        assert self.server is not None, "the fake is not started"
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
     def start(self, port: int = 0) -> FakeServiceNow:
         """Serve on a loopback port (a free one by default), in a daemon thread."""
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                status, payload, headers = fake.handle(self.command, self.path, self.headers.get("Authorization", ""), body)
-                data = b"" if payload is None else json.dumps(payload).encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                if payload is not None:
-                    self.send_header("Content-Type", "application/json;charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, name="fake-servicenow", daemon=True).start()
+        self.listen(port, "fake-servicenow", ("GET", "POST", "PUT", "PATCH", "DELETE"))
         return self
 
-    def stop(self) -> None:
-        """Stop serving."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    def __enter__(self) -> FakeServiceNow:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+    def answer(self, method: str, target: str, authorization: str, body: bytes) -> tuple[int, bytes, dict[str, str]]:
+        """:meth:`handle`'s answer: JSON, or no body (a 204)."""
+        status, payload, headers = self.handle(method, target, authorization, body)
+        if payload is None:
+            return status, b"", headers
+        return status, json.dumps(payload).encode(), {**headers, "Content-Type": "application/json;charset=UTF-8"}
 
     def _authorized(self, authorization: str) -> bool:
         basic = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()

@@ -35,10 +35,10 @@ import json
 import re
 import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fixture_hosts.loopback import LoopbackFake
 from tests.fixture_hosts.zammad_fake_admin import AdminRoutes
 from tests.fixture_hosts.zammad_fake_data import (  # noqa: F401 - the constants are the fake's API
     INDEX_CAP, LINK_MAP, SEARCH_CAP, STATE_TYPES, TOKEN, Refusal, ZammadData,
@@ -69,7 +69,7 @@ def _query(raw: str) -> dict[str, Any]:
     return result
 
 
-class FakeZammad(SearchRoutes, TicketRoutes, AdminRoutes, ZammadData):
+class FakeZammad(LoopbackFake, SearchRoutes, TicketRoutes, AdminRoutes, ZammadData):
     """One fake Zammad: its data, its rules, and a loopback HTTP server serving them."""
 
     def __init__(self, token: str = TOKEN):
@@ -77,60 +77,18 @@ class FakeZammad(SearchRoutes, TicketRoutes, AdminRoutes, ZammadData):
         self.lock = threading.RLock()
         self.requests: Counter[tuple[str, str]] = Counter()
         ZammadData.__init__(self)
-        self.server: ThreadingHTTPServer | None = None
-        self.thread: threading.Thread | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        """Base URL of the running fake (``http://127.0.0.1:PORT``)."""
-        assert self.server is not None, "the fake is not started"
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
     def start(self) -> FakeZammad:
         """Serve on a free loopback port, in a daemon thread."""
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16  # one write per answer (headers and body), flushed by http.server
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                status, payload = fake.handle(self.command, self.path, self.headers.get("Authorization", ""), body)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="fake-zammad", daemon=True)
-        self.thread.start()
+        self.listen(0, "fake-zammad", ("GET", "POST", "PUT", "DELETE"))
         return self
 
-    def stop(self) -> None:
-        """Stop serving."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    def __enter__(self) -> FakeZammad:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+    def answer(self, method: str, target: str, authorization: str, body: bytes) -> tuple[int, bytes, dict[str, str]]:
+        """:meth:`handle`'s answer as JSON."""
+        status, payload = self.handle(method, target, authorization, body)
+        return status, json.dumps(payload).encode(), {"Content-Type": "application/json; charset=utf-8"}
 
     def restart(self) -> None:
         """What an admin's restart of Zammad does: migrated columns become known."""
