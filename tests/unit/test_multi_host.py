@@ -59,6 +59,14 @@ class Two:
         return [r.id for r in self.stores[host].select(lambda r: r.queue == "Improvements")]
 
 
+@pytest.fixture(autouse=True)
+def _stores_in_this_process(monkeypatch):
+    """The memory hosts of these tests live in this process: a store file named by the
+    environment (the contract suite's memory host sets one for the whole session) would give the
+    commands another host than the stores the tests provision."""
+    monkeypatch.delenv("CI_PLUGIN_MEMORY_STORE", raising=False)
+
+
 @pytest.fixture
 def two(tmp_path) -> Two:
     return Two(tmp_path)
