@@ -145,6 +145,11 @@ class RedmineHarness(HostHarness):
     def status(self, ticket_id: str) -> str:
         return self.raw(ticket_id)["status"]["name"]
 
+    def status_name(self, state: str) -> str:
+        """The Redmine status this desk gives ``state``: Redmine's stock ``New``/``Closed``/``Rejected``
+        on a desk provisioned fresh, the lowercase twins on one an earlier version provisioned."""
+        return self.register.host.desk_states().host_status(state)
+
     def _relations(self, ticket_id: str) -> list[tuple[str, str]]:
         """``(other issue, relation type seen from ticket_id)`` of every relation."""
         pairs = []

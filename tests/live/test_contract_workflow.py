@@ -85,7 +85,8 @@ def test_workflow_with_guards_from_new_to_closed(host, run_cli):
     record = json.loads(ok(run_cli, host, "transition", imp, "closed", "--json").out)
     assert record["state"] == "closed" and record["verdict"] == "met"
     assert "rank" not in record and host.field(imp, "rank") == []  # closed: out of the ranking
-    assert host.status(imp) == "closed" and host.field(imp, "verdict") == ["met"]
+    # "closed", or Redmine's stock "Closed" on a desk provisioned fresh
+    assert host.register.states.state(host.status(imp)) == "closed" and host.field(imp, "verdict") == ["met"]
     comments = "\n".join(host.comments(imp))
     assert "State: new -> assessing\nNote: baseline captured" in comments
     assert "Measurement verdict: met" in comments
@@ -96,7 +97,7 @@ def test_a_transition_outside_the_workflow_is_refused_by_the_workflow(host, run_
     result = run_cli("--config", host.config_path, "transition", imp, "closed")
     assert result.code == 5
     assert "transition refused by workflow: new -> closed is not a transition of the workflow" in result.err
-    assert host.status(imp) == "new"
+    assert host.register.states.state(host.status(imp)) == "new"  # "new", or Redmine's stock "New"
 
 
 def test_the_host_itself_refusing_a_status_is_detected(host):
