@@ -14,13 +14,13 @@ tests do not trust the adapter they test.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ci_plugin.app import open_register
 from ci_plugin.ops.setup import setup
+from tests.fixture_hosts.environment import exported
 from tests.fixture_hosts.jira_fake import FakeJira
 from tests.fixture_hosts.jira_fake_state import ADMIN, DESK
 from tests.fixture_hosts.openapi_check import OpenApiChecker
@@ -71,22 +71,14 @@ class JiraSession:
 @contextlib.contextmanager
 def jira_session(tmp_path_factory) -> Iterator[JiraSession]:
     """Start the fake (checked against the OpenAPI description), provision the register."""
-    previous = os.environ.get(TOKEN_ENV)
     checker = OpenApiChecker()
-    try:
-        with FakeJira(checker=checker) as fake:
-            os.environ[TOKEN_ENV] = fake.token
-            path = tmp_path_factory.mktemp("jira") / "ci-plugin.toml"
-            path.write_text(f'[host]\ntype = "jira"\nurl = "{fake.url}"\ntoken_env = "{TOKEN_ENV}"\nretries = 1\n\n'
-                            f'[jira]\nemail = "{ADMIN}"\n')
-            provision(path, fake)
-            assert checker.take() == [], "setup sent or got what Jira's OpenAPI description does not allow"
-            yield JiraSession(fake, checker, path)
-    finally:
-        if previous is None:
-            os.environ.pop(TOKEN_ENV, None)
-        else:
-            os.environ[TOKEN_ENV] = previous
+    with FakeJira(checker=checker) as fake, exported({TOKEN_ENV: fake.token}):
+        path = tmp_path_factory.mktemp("jira") / "ci-plugin.toml"
+        path.write_text(f'[host]\ntype = "jira"\nurl = "{fake.url}"\ntoken_env = "{TOKEN_ENV}"\nretries = 1\n\n'
+                        f'[jira]\nemail = "{ADMIN}"\n')
+        provision(path, fake)
+        assert checker.take() == [], "setup sent or got what Jira's OpenAPI description does not allow"
+        yield JiraSession(fake, checker, path)
 
 
 def jira_harness(session: JiraSession, tmp_path: Path) -> JiraHarness:

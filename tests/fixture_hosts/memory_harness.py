@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from ci_plugin.app import open_register
 from ci_plugin.hosts.memory import STORE_ENV, MemoryStore
 from ci_plugin.hosts.memory.session import forget
 from ci_plugin.ops.setup import setup
+from tests.fixture_hosts.environment import exported
 from tests.live.harness import HostHarness
 
 TOKEN_ENV = "CI_PLUGIN_MEMORY_TOKEN"
@@ -43,35 +43,24 @@ class MemoryHostSession:
     url: str = URL
 
 
-def _set_env(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
-
-
 @contextlib.contextmanager
 def memory_session(tmp_path_factory) -> Iterator[MemoryHostSession]:
     """A file-backed memory host with the register provisioned; undone afterwards."""
-    previous = {name: os.environ.get(name) for name in (TOKEN_ENV, STORE_ENV)}
     directory = tmp_path_factory.mktemp("memory")
-    os.environ[TOKEN_ENV] = "memory-contract-token"
-    os.environ[STORE_ENV] = str(directory / "memory-host.json")
-    path = directory / "ci-plugin.toml"
-    path.write_text(f'[host]\ntype = "memory"\nurl = "{URL}"\ntoken_env = "{TOKEN_ENV}"\nretries = 1\n')
-    register = open_register(path)
-    store = register.host.store
-    try:
-        report = setup(register)
-        assert [m.filename for m in report.pending] == ["ci-improvement.workflow.json"], report.failing
-        store.install_workflow(json.loads(report.pending[0].content))  # what the admin does with the step
-        report = setup(register)
-        assert report.complete, f"setup of the memory host is incomplete: {report.failing}"
-        yield MemoryHostSession(store, path)
-    finally:
-        forget(store)
-        for name, value in previous.items():
-            _set_env(name, value)
+    with exported({TOKEN_ENV: "memory-contract-token", STORE_ENV: str(directory / "memory-host.json")}):
+        path = directory / "ci-plugin.toml"
+        path.write_text(f'[host]\ntype = "memory"\nurl = "{URL}"\ntoken_env = "{TOKEN_ENV}"\nretries = 1\n')
+        register = open_register(path)
+        store = register.host.store
+        try:
+            report = setup(register)
+            assert [m.filename for m in report.pending] == ["ci-improvement.workflow.json"], report.failing
+            store.install_workflow(json.loads(report.pending[0].content))  # what the admin does with the step
+            report = setup(register)
+            assert report.complete, f"setup of the memory host is incomplete: {report.failing}"
+            yield MemoryHostSession(store, path)
+        finally:
+            forget(store)
 
 
 def memory_harness(session: MemoryHostSession, tmp_path: Path) -> MemoryHarness:

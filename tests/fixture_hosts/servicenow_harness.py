@@ -11,7 +11,6 @@ trust the adapter they test.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from ci_plugin.app import open_register
 from ci_plugin.ops.setup import setup
+from tests.fixture_hosts.environment import exported
 from tests.fixture_hosts.servicenow_fake import PASSWORD, USER, FakeServiceNow
 from tests.live.harness import HostHarness
 
@@ -63,19 +63,11 @@ class ServiceNowSession:
 @contextlib.contextmanager
 def servicenow_session(tmp_path_factory) -> Iterator[ServiceNowSession]:
     """Start the fake, provision the register; stop it afterwards."""
-    previous = os.environ.get(TOKEN_ENV)
-    try:
-        with FakeServiceNow() as fake:
-            os.environ[TOKEN_ENV] = PASSWORD
-            path = tmp_path_factory.mktemp("servicenow") / "ci-plugin.toml"
-            path.write_text(base_config(fake.url))
-            provision(path, fake)
-            yield ServiceNowSession(fake, path)
-    finally:
-        if previous is None:
-            os.environ.pop(TOKEN_ENV, None)
-        else:
-            os.environ[TOKEN_ENV] = previous
+    with FakeServiceNow() as fake, exported({TOKEN_ENV: PASSWORD}):
+        path = tmp_path_factory.mktemp("servicenow") / "ci-plugin.toml"
+        path.write_text(base_config(fake.url))
+        provision(path, fake)
+        yield ServiceNowSession(fake, path)
 
 
 def servicenow_harness(session: ServiceNowSession, tmp_path: Path) -> ServiceNowHarness:

@@ -22,6 +22,7 @@ from ci_plugin import config as config_module
 from ci_plugin.ops.setup import setup
 from ci_plugin.app import open_register
 from ci_plugin.register import ImprovementRegister
+from tests.fixture_hosts.environment import exported
 from tests.fixture_hosts.zammad_fake import FakeZammad
 from tests.live.harness import HostHarness
 
@@ -86,19 +87,13 @@ def zammad_session(tmp_path_factory) -> Iterator[ZammadSession]:
     """Install the example, start the fake, provision the register; undo it all afterwards."""
     previous = os.environ.get("PYTHONPATH")
     target = install_example(tmp_path_factory.mktemp("zammad-site"))
-    previous_token = os.environ.get(TOKEN_ENV)
     try:
-        with FakeZammad() as fake:
-            os.environ[TOKEN_ENV] = fake.token
+        with FakeZammad() as fake, exported({TOKEN_ENV: fake.token}):
             path = tmp_path_factory.mktemp("zammad") / "ci-plugin.toml"
             path.write_text(f'[host]\ntype = "zammad"\nurl = "{fake.url}"\ntoken_env = "{TOKEN_ENV}"\nretries = 1\n')
             provision(path, fake)
             yield ZammadSession(fake, path)
     finally:
-        if previous_token is None:
-            os.environ.pop(TOKEN_ENV, None)
-        else:
-            os.environ[TOKEN_ENV] = previous_token
         uninstall_example(target, previous)
 
 
